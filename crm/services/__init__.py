@@ -1,0 +1,1 @@
+"""Business rules for customer records, one module per entity."""

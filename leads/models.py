@@ -1,0 +1,251 @@
+"""The lead: a person and company that may become a customer, with its Qualify-stage fields.
+
+Links "up" to the customer records (parent account, parent contact, qualifying opportunity,
+originating lead) are declared here, because `crm` must not depend on `leads`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from crm.models import (
+    MAX_MONEY,
+    Account,
+    AddressMixin,
+    Contact,
+    Need,
+    Opportunity,
+    PurchaseProcess,
+    PurchaseTimeframe,
+    TimelineEntry,
+    TimeStampedModel,
+    money_field,
+)
+
+
+class LeadSource(models.TextChoices):
+    ADVERTISEMENT = "advertisement", "Advertisement"
+    EMPLOYEE_REFERRAL = "employee_referral", "Employee Referral"
+    EXTERNAL_REFERRAL = "external_referral", "External Referral"
+    PARTNER = "partner", "Partner"
+    PUBLIC_RELATIONS = "public_relations", "Public Relations"
+    SEMINAR = "seminar", "Seminar"
+    TRADE_SHOW = "trade_show", "Trade Show"
+    WEB = "web", "Web"
+    WORD_OF_MOUTH = "word_of_mouth", "Word of Mouth"
+    OTHER = "other", "Other"
+
+
+class Rating(models.TextChoices):
+    HOT = "hot", "Hot"
+    WARM = "warm", "Warm"
+    COLD = "cold", "Cold"
+
+
+class LeadState(models.TextChoices):
+    OPEN = "open", "Open"
+    QUALIFIED = "qualified", "Qualified"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    QUALIFIED = "qualified", "Qualified"
+    LOST = "lost", "Lost"
+    CANNOT_CONTACT = "cannot_contact", "Cannot Contact"
+    NO_LONGER_INTERESTED = "no_longer_interested", "No Longer Interested"
+    CANCELED = "canceled", "Canceled"
+
+
+LEAD_STATUS_BY_STATE: dict[str, tuple[str, ...]] = {
+    LeadState.OPEN: (LeadStatus.NEW, LeadStatus.CONTACTED),
+    LeadState.QUALIFIED: (LeadStatus.QUALIFIED,),
+    LeadState.DISQUALIFIED: (
+        LeadStatus.LOST,
+        LeadStatus.CANNOT_CONTACT,
+        LeadStatus.NO_LONGER_INTERESTED,
+        LeadStatus.CANCELED,
+    ),
+}
+DISQUALIFY_REASONS = LEAD_STATUS_BY_STATE[LeadState.DISQUALIFIED]
+
+
+class Lead(AddressMixin, TimeStampedModel):
+    topic = models.CharField("Topic", max_length=300)
+    first_name = models.CharField("First Name", max_length=50, blank=True)
+    last_name = models.CharField("Last Name", max_length=50)
+    job_title = models.CharField("Job Title", max_length=100, blank=True)
+    company_name = models.CharField("Company Name", max_length=100, blank=True)
+    business_phone = models.CharField("Business Phone", max_length=50, blank=True)
+    mobile_phone = models.CharField("Mobile Phone", max_length=50, blank=True)
+    email = models.EmailField("Email", max_length=100, blank=True)
+    website = models.URLField("Website", max_length=200, blank=True)
+    description = models.TextField("Description", blank=True)
+    lead_source = models.CharField(
+        "Lead Source", max_length=20, choices=LeadSource.choices, blank=True
+    )
+    rating = models.CharField("Rating", max_length=10, choices=Rating.choices, blank=True)
+    industry = models.CharField("Industry", max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Owner",
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+
+    # Qualify stage of the process bar
+    existing_account = models.ForeignKey(
+        Account,
+        verbose_name="Existing Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    existing_contact = models.ForeignKey(
+        Contact,
+        verbose_name="Existing Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    purchase_timeframe = models.CharField(
+        "Purchase Timeframe", max_length=20, choices=PurchaseTimeframe.choices, blank=True
+    )
+    budget_amount = money_field("Budget Amount")
+    purchase_process = models.CharField(
+        "Purchase Process", max_length=20, choices=PurchaseProcess.choices, blank=True
+    )
+    decision_maker = models.BooleanField("Decision Maker identified", default=False)
+    need = models.CharField("Need", max_length=20, choices=Need.choices, blank=True)
+    qualification_comments = models.TextField("Qualification Comments", blank=True)
+
+    state = models.CharField(
+        "Status", max_length=15, choices=LeadState.choices, default=LeadState.OPEN
+    )
+    status_reason = models.CharField(
+        "Status Reason", max_length=25, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    # Set by qualification: the records this lead became.
+    parent_account = models.ForeignKey(
+        Account,
+        verbose_name="Parent Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualified_leads",
+    )
+    parent_contact = models.ForeignKey(
+        Contact,
+        verbose_name="Parent Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualified_leads",
+    )
+    qualifying_opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name="Qualifying Opportunity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualifying_leads",
+    )
+
+    timeline = GenericRelation(TimelineEntry)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # My Open Leads / Open Leads / Closed Leads, newest first (the default sort).
+            models.Index(fields=["owner", "state", "-created_at"], name="lead_owner_state_created"),
+            models.Index(fields=["state", "-created_at"], name="lead_state_created"),
+            # Quick find (begins with) and the sortable columns.
+            models.Index(fields=["last_name", "first_name"], name="lead_name"),
+            models.Index(fields=["company_name"], name="lead_company"),
+            models.Index(fields=["email"], name="lead_email"),
+            models.Index(fields=["business_phone"], name="lead_phone"),
+            models.Index(fields=["topic"], name="lead_topic"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="lead_status_matches_state",
+                condition=(
+                    Q(state=LeadState.OPEN, status_reason__in=LEAD_STATUS_BY_STATE["open"])
+                    | Q(
+                        state=LeadState.QUALIFIED,
+                        status_reason__in=LEAD_STATUS_BY_STATE["qualified"],
+                    )
+                    | Q(
+                        state=LeadState.DISQUALIFIED,
+                        status_reason__in=LEAD_STATUS_BY_STATE["disqualified"],
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="lead_budget_in_range",
+                condition=Q(budget_amount__isnull=True)
+                | Q(budget_amount__gte=0, budget_amount__lte=MAX_MONEY),
+            ),
+        ]
+        permissions = [("manage_all_leads", "Can work on any salesperson's leads")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.topic})" if self.full_name else self.topic
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == LeadState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state != LeadState.OPEN
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:lead-detail", args=[self.pk])
+
+
+class LeadOrigin(models.Model):
+    """The "Originating Lead" of an account, contact or opportunity created from a lead.
+
+    Set once when qualification creates the record, never changed: read it as
+    `record.origin.lead`. Declared here rather than as a field on the crm records so that `crm`
+    does not depend on `leads`.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="origins")
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="origin"
+    )
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="origin"
+    )
+    opportunity = models.OneToOneField(
+        Opportunity, on_delete=models.CASCADE, null=True, blank=True, related_name="origin"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="lead_origin_names_one_record",
+                condition=(
+                    Q(account__isnull=False, contact__isnull=True, opportunity__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=False, opportunity__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=True, opportunity__isnull=False)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Originating lead {self.lead_id}"

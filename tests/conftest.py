@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path: Path) -> None:
+    """Attachments written by a test land in its own folder, never in the project's media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def salesperson(db) -> User:
+    return UserFactory(username="sam", first_name="Sam", last_name="Seller", salesperson=True)
+
+
+@pytest.fixture
+def other_salesperson(db) -> User:
+    return UserFactory(username="olga", first_name="Olga", last_name="Other", salesperson=True)
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return UserFactory(username="mia", first_name="Mia", last_name="Manager", manager=True)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(username="admin", admin=True)
+
+
+@pytest.fixture
+def sales_client(client: Client, salesperson: User) -> Client:
+    client.force_login(salesperson)
+    return client
+
+
+# Browser tests: Playwright drives the system Chromium (Playwright cannot download its own here).
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    args = {**browser_type_launch_args, "args": CHROMIUM_FLAGS}
+    if CHROMIUM:
+        args["executable_path"] = CHROMIUM
+    return args
+
+
+@pytest.fixture
+def login(live_server, page):
+    """Sign in through the real login page: login(user) and the page is on My Open Leads."""
+
+    def _login(user: User) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/leads/**")
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _browser_timeouts(request) -> Iterator[None]:
+    if "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        page.set_default_timeout(10_000)
+    yield

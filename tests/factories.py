@@ -1,0 +1,136 @@
+"""factory-boy factories for every model. States are traits: LeadFactory(qualified=True)."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from factory.django import DjangoModelFactory
+
+from crm.matching import (
+    normalize_company_name,
+    normalize_email,
+    normalize_full_name,
+    website_domain,
+)
+from crm.models import Account, Contact, Opportunity, TimelineEntry, TimelineEntryKind
+from leads.models import Lead, LeadSource, LeadState, LeadStatus, Rating
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+    class Params:
+        salesperson = factory.Trait(
+            groups=factory.PostGeneration(
+                lambda user, create, extracted, **kw: user.groups.add(
+                    Group.objects.get(name="Salespeople")
+                )
+            )
+        )
+        manager = factory.Trait(
+            groups=factory.PostGeneration(
+                lambda user, create, extracted, **kw: user.groups.add(
+                    Group.objects.get(name="Sales managers")
+                )
+            )
+        )
+        admin = factory.Trait(is_staff=True, is_superuser=True)
+
+
+class AccountFactory(DjangoModelFactory[Account]):
+    class Meta:
+        model = Account
+
+    name = factory.Faker("company")
+    normalized_name = factory.LazyAttribute(lambda a: normalize_company_name(a.name))
+    website = factory.LazyAttribute(
+        lambda a: f"https://www.{normalize_company_name(a.name).replace(' ', '')[:30]}.example"
+    )
+    website_domain = factory.LazyAttribute(lambda a: website_domain(a.website))
+    phone = factory.Faker("numerify", text="+1 555 ### ####")
+    city = factory.Faker("city")
+    country = "United States"
+    owner = factory.SubFactory(UserFactory)
+
+
+class ContactFactory(DjangoModelFactory[Contact]):
+    class Meta:
+        model = Contact
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttributeSequence(
+        lambda c, n: f"{c.first_name}.{c.last_name}{n}@example.com".lower()
+    )
+    email_normalized = factory.LazyAttribute(lambda c: normalize_email(c.email))
+    full_name_normalized = factory.LazyAttribute(
+        lambda c: normalize_full_name(c.first_name, c.last_name)
+    )
+    job_title = factory.Faker("job")
+    business_phone = factory.Faker("numerify", text="+1 555 ### ####")
+    account = None
+    owner = factory.SubFactory(UserFactory)
+
+
+class OpportunityFactory(DjangoModelFactory[Opportunity]):
+    class Meta:
+        model = Opportunity
+
+    topic = factory.Faker("catch_phrase")
+    customer_account = factory.SubFactory(AccountFactory)
+    account = factory.SelfAttribute("customer_account")
+    owner = factory.SubFactory(UserFactory)
+    estimated_revenue = factory.Faker("pydecimal", left_digits=6, right_digits=2, positive=True)
+
+
+class LeadFactory(DjangoModelFactory[Lead]):
+    class Meta:
+        model = Lead
+
+    topic = factory.Faker("catch_phrase")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    job_title = factory.Faker("job")
+    company_name = factory.Faker("company")
+    email = factory.LazyAttributeSequence(
+        lambda lead, n: f"{lead.first_name}.{lead.last_name}{n}@example.org".lower()
+    )
+    business_phone = factory.Faker("numerify", text="+1 555 ### ####")
+    city = factory.Faker("city")
+    country = "United States"
+    lead_source = LeadSource.WEB
+    rating = Rating.WARM
+    owner = factory.SubFactory(UserFactory)
+
+    class Params:
+        contacted = factory.Trait(status_reason=LeadStatus.CONTACTED)
+        qualified = factory.Trait(state=LeadState.QUALIFIED, status_reason=LeadStatus.QUALIFIED)
+        disqualified = factory.Trait(state=LeadState.DISQUALIFIED, status_reason=LeadStatus.LOST)
+
+
+class TimelineEntryFactory(DjangoModelFactory[TimelineEntry]):
+    """A note on a record: TimelineEntryFactory(record=lead)."""
+
+    class Meta:
+        model = TimelineEntry
+        exclude = ("record",)
+
+    record = factory.SubFactory(LeadFactory)
+    content_type = factory.LazyAttribute(lambda e: ContentType.objects.get_for_model(e.record))
+    object_id = factory.LazyAttribute(lambda e: e.record.pk)
+    kind = TimelineEntryKind.NOTE
+    title = factory.Faker("sentence", nb_words=4)
+    body = factory.Faker("paragraph")
+    author = factory.SubFactory(UserFactory)
