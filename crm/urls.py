@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from crm import views
+from crm import auth, views
 
 record_patterns = [
     path("accounts/", views.account_list, name="account-list"),
@@ -40,8 +40,8 @@ record_patterns = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="leads:lead-list"), name="home"),
     path("admin/", admin.site.urls),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
     path("", include((record_patterns, "crm"))),
     path("leads/", include("leads.urls")),
     path("qualify/", include("qualification.urls")),

@@ -21,7 +21,3 @@ opportunity_stage_previous = _missing
 opportunity_note_add = _missing
 timeline_attachment = _missing
 
-from django.contrib.auth import views as auth_views  # noqa: E402
-
-login_view = auth_views.LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
