@@ -1,0 +1,156 @@
+"""The timeline every record shares: notes (with an optional attachment) and system events.
+
+Entries hang off any record through a generic relation, so leads (a higher app) use these
+functions without `crm` knowing about them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.template.defaultfilters import filesizeformat
+
+from crm.models import TimelineEntry, TimelineEntryKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+TIMELINE_NOTE_EMPTY = "Write a title or a note, or attach a file."
+ATTACHMENT_TOO_LARGE = "The attachment is too large: files up to {limit} are accepted."
+TITLE_MAX_LENGTH = TimelineEntry._meta.get_field("title").max_length or 200
+
+
+class TimelineError(Exception):
+    """A domain error the screens show as it is (`str(error)` or `error.message`)."""
+
+    message: str = "The note could not be added."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.message
+        super().__init__(self.message)
+
+
+class TimelineNoteEmptyError(TimelineError):
+    message = TIMELINE_NOTE_EMPTY
+
+
+class AttachmentTooLargeError(TimelineError):
+    def __init__(self) -> None:
+        super().__init__(attachment_too_large_message())
+
+
+def attachment_too_large_message() -> str:
+    """The message names the limit in force (it comes from the environment)."""
+    return ATTACHMENT_TOO_LARGE.format(limit=filesizeformat(settings.ATTACHMENT_MAX_BYTES))
+
+
+def _entry(
+    *, record: models.Model, author: User | None, kind: str, title: str, body: str
+) -> TimelineEntry:
+    # Titles of system events are built from record names that may be longer than the column;
+    # notes typed by people are validated by NoteForm before they get here.
+    return TimelineEntry(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        kind=kind,
+        title=(title or "").strip()[:TITLE_MAX_LENGTH],
+        body=(body or "").strip(),
+        author=author,
+    )
+
+
+def timeline_entry_add(
+    *, record: models.Model, author: User | None, kind: str, title: str, body: str = ""
+) -> TimelineEntry:
+    """Add one entry of any kind (note, system event, lead summary) to a record's timeline."""
+    entry = _entry(record=record, author=author, kind=kind, title=title, body=body)
+    entry.save()
+    return entry
+
+
+def timeline_note_add(
+    *,
+    record: models.Model,
+    author: User,
+    title: str,
+    body: str,
+    attachment: UploadedFile | None = None,
+) -> TimelineEntry:
+    """Add a note; it needs a title, a body or an attachment (files up to ATTACHMENT_MAX_BYTES).
+
+    Raises TimelineNoteEmptyError or AttachmentTooLargeError and then writes nothing.
+    """
+    title = (title or "").strip()
+    body = (body or "").strip()
+    if not title and not body and not attachment:
+        raise TimelineNoteEmptyError
+    if attachment is not None and attachment.size > settings.ATTACHMENT_MAX_BYTES:
+        raise AttachmentTooLargeError
+    entry = _entry(
+        record=record, author=author, kind=TimelineEntryKind.NOTE, title=title, body=body
+    )
+    if attachment is not None:
+        # upload_to reads content_type_id and object_id, which _entry has set already.
+        entry.attachment.save(attachment.name, attachment, save=False)
+    entry.save()
+    return entry
+
+
+def timeline_event_add(
+    *, record: models.Model, author: User | None, title: str, body: str = ""
+) -> TimelineEntry:
+    """Record a system event (qualified, disqualified, stage changed, ...) on a record."""
+    return timeline_entry_add(
+        record=record, author=author, kind=TimelineEntryKind.SYSTEM, title=title, body=body
+    )
+
+
+def timeline_entries_bulk_add(
+    *, entries: list[tuple[models.Model, User | None, str, str, str]]
+) -> None:
+    """Add many entries in one INSERT (bulk qualify).
+
+    Each tuple is (record, author, kind, title, body); kind is a TimelineEntryKind value.
+    Content types come from Django's cache, so this costs one query whatever the count.
+    """
+    if not entries:
+        return
+    TimelineEntry.objects.bulk_create(
+        [
+            _entry(record=record, author=author, kind=kind, title=title, body=body)
+            for record, author, kind, title, body in entries
+        ],
+        batch_size=500,
+    )
+
+
+def timeline_delete_for(*, record: models.Model) -> None:
+    """Delete a record's timeline entries and their attachment files.
+
+    Files are removed once the surrounding transaction commits, so a rollback never leaves
+    entries pointing at deleted files (in tests, wrap the call in
+    `django_capture_on_commit_callbacks(execute=True)`). A file already gone is not an error.
+    """
+    entries = TimelineEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    )
+    file_names = [
+        name for name in entries.exclude(attachment="").values_list("attachment", flat=True)
+    ]
+    entries.delete()
+    if file_names:
+        transaction.on_commit(lambda: _delete_files(file_names), robust=True)
+
+
+def _delete_files(file_names: list[str]) -> None:
+    storage = TimelineEntry._meta.get_field("attachment").storage
+    for name in file_names:
+        # FileSystemStorage.delete ignores a missing file; other storages may raise instead.
+        try:
+            storage.delete(name)
+        except FileNotFoundError:
+            continue
