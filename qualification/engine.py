@@ -5,23 +5,70 @@ CONTRACT (agreed between the engine and the screens; keep these names and shapes
     plan = qualification_plan(lead=lead)                      # reads settings, finds duplicates
     result = lead_qualify(lead_id=..., acting_user=..., decisions=...)   # one transaction
 
-The implementation replaces the bodies below.
+The plan reads the settings and the field mappings fresh every time (a settings change applies to
+the next qualify) and lists the duplicates of what would be created. Execute re-derives the plan
+inside its transaction, validates every decision, checks duplicates, and only then writes; any
+error leaves nothing behind and the lead open.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.core import validators
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
 
-from crm.models import Account, Contact, Opportunity
-from leads.models import Lead
-from qualification.models import Qualification, QualificationSettings, RecordType
+from crm.matching import (
+    normalize_company_name,
+    normalize_email,
+    normalize_full_name,
+    website_domain,
+)
+from crm.models import (
+    Account,
+    Contact,
+    Opportunity,
+    SalesStage,
+    TimelineEntry,
+    TimelineEntryKind,
+)
+from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
+from qualification.duplicates import DuplicateRules, account_duplicates, contact_duplicates
+from qualification.models import (
+    MAX_OPPORTUNITIES,
+    CreationMode,
+    Experience,
+    FieldMapping,
+    Qualification,
+    QualificationOpportunity,
+    QualificationSettings,
+    RecordType,
+)
+from qualification.services import (
+    field_mapping_values,
+    field_mappings_by_target,
+    record_editable_fields,
+)
+from qualification.summary import lead_summary_build
 
 LEAD_CLOSED = "This lead is closed. Reactivate it before you qualify or disqualify it."
 LEAD_ALREADY_QUALIFIED = "This lead is already qualified."
+OPPORTUNITY_NEEDS_CUSTOMER = (
+    "An opportunity needs an account or a contact as its potential customer."
+)
+TOO_MANY_OPPORTUNITIES = "You can create at most {max} opportunities when you qualify a lead."
+ACCOUNT_NEEDS_NAME = (
+    "An account needs a name: set the lead's Company Name, or use an existing account."
+)
+PICK_EXISTING = "Pick an existing {record}."
+EXISTING_NOT_FOUND = "The selected {record} no longer exists."
+UNKNOWN_FIELD = "This field cannot be set when you qualify a lead."
+REQUIRED = "This field is required."
+QUALIFIED_TITLE = "Lead qualified"
+SUMMARY_TITLE = "Lead summary"
 
 
 class QualifyError(Exception):
@@ -82,13 +129,31 @@ class QualifyPlan:
     quick_create_fields: list[str] = field(default_factory=list)
 
     @property
+    def records(self) -> tuple[RecordPlan, RecordPlan, RecordPlan]:
+        return (self.account, self.contact, self.opportunity)
+
+    @property
     def needs_salesperson(self) -> bool:
         """True when the side pane (new) or the dialog (legacy, manual) must be shown."""
-        raise NotImplementedError
+        return self.is_legacy_dialog or any(
+            record.mode == PlanMode.SALESPERSON for record in self.records
+        )
 
     @property
     def is_legacy_dialog(self) -> bool:
-        raise NotImplementedError
+        return (
+            self.settings.experience == Experience.LEGACY
+            and not self.settings.legacy_create_automatically
+        )
+
+    @property
+    def will_summarize(self) -> bool:
+        """The "Lead qualified" page with the summary follows the qualify."""
+        return summary_enabled(self.settings)
+
+    @property
+    def has_duplicates(self) -> bool:
+        return bool(self.account.duplicates or self.contact.duplicates)
 
 
 @dataclass
@@ -134,8 +199,8 @@ class QualifyValidationError(QualifyError):
 
     message = "Correct the errors below."
 
-    def __init__(self, errors: dict[str, dict[str, list[str]]]) -> None:
-        super().__init__()
+    def __init__(self, errors: dict[str, dict[str, list[str]]], message: str | None = None) -> None:
+        super().__init__(message)
         self.errors = errors
 
 
@@ -153,8 +218,407 @@ class QualifyResult:
         return self.opportunities[0] if self.opportunities else None
 
 
+def summary_enabled(qualification_settings: QualificationSettings) -> bool:
+    """Summaries belong to the new experience; the legacy one never shows them."""
+    return (
+        qualification_settings.experience == Experience.NEW
+        and qualification_settings.summarize_after_qualify
+    )
+
+
+def quick_create_fields(qualification_settings: QualificationSettings) -> list[str]:
+    """The quick-create form's opportunity fields, in the admin's order, Topic always first."""
+    allowed = set(record_editable_fields(model=Opportunity))
+    fields = ["topic"]
+    for name in qualification_settings.opportunity_quick_create_fields or []:
+        if name in allowed and name not in fields:
+            fields.append(name)
+    return fields
+
+
+def _record_mode(qualification_settings: QualificationSettings, mode: str) -> PlanMode:
+    if qualification_settings.experience == Experience.LEGACY:
+        if qualification_settings.legacy_create_automatically:
+            return PlanMode.AUTOMATIC
+        return PlanMode.SALESPERSON
+    return PlanMode.SALESPERSON if mode == CreationMode.SALESPERSON else PlanMode.AUTOMATIC
+
+
+def _plan_build(
+    *,
+    lead: Lead,
+    qualification_settings: QualificationSettings,
+    mappings: dict[str, list[FieldMapping]],
+    with_duplicates: bool,
+) -> QualifyPlan:
+    account_mode = _record_mode(qualification_settings, qualification_settings.account_mode)
+    contact_mode = _record_mode(qualification_settings, qualification_settings.contact_mode)
+    opportunity_mode = _record_mode(qualification_settings, qualification_settings.opportunity_mode)
+
+    has_company = bool(lead.company_name.strip())
+    account = RecordPlan(
+        record_type=RecordType.ACCOUNT,
+        mode=account_mode,
+        can_create=has_company,
+        initial=field_mapping_values(lead=lead, mappings=mappings[RecordType.ACCOUNT]),
+    )
+    if lead.existing_account_id is not None:
+        account.mode = PlanMode.EXISTING
+        account.existing = lead.existing_account
+    elif account_mode == PlanMode.AUTOMATIC and not has_company:
+        # An automatic account without a company name is simply not created.
+        account.mode = PlanMode.NONE
+
+    contact = RecordPlan(
+        record_type=RecordType.CONTACT,
+        mode=contact_mode,
+        initial=field_mapping_values(lead=lead, mappings=mappings[RecordType.CONTACT]),
+    )
+    if lead.existing_contact_id is not None:
+        contact.mode = PlanMode.EXISTING
+        contact.existing = lead.existing_contact
+
+    opportunity = RecordPlan(
+        record_type=RecordType.OPPORTUNITY,
+        mode=opportunity_mode,
+        initial=field_mapping_values(lead=lead, mappings=mappings[RecordType.OPPORTUNITY]),
+    )
+
+    multiple = (
+        qualification_settings.experience == Experience.NEW
+        and qualification_settings.opportunity_mode == CreationMode.SALESPERSON
+        and qualification_settings.allow_multiple_opportunities
+    )
+    plan = QualifyPlan(
+        lead=lead,
+        settings=qualification_settings,
+        account=account,
+        contact=contact,
+        opportunity=opportunity,
+        max_opportunities=MAX_OPPORTUNITIES if multiple else 1,
+        quick_create_fields=quick_create_fields(qualification_settings),
+    )
+    if with_duplicates and qualification_settings.detect_duplicates:
+        rules = DuplicateRules.from_settings(qualification_settings)
+        account_is_new = account.mode in _CREATING and account.can_create
+        if account_is_new:
+            account.duplicates = list(
+                account_duplicates(
+                    name=str(account.initial.get("name") or ""),
+                    website=str(account.initial.get("website") or ""),
+                    rules=rules,
+                )
+            )
+        if contact.mode in _CREATING:
+            contact.duplicates = list(
+                contact_duplicates(
+                    first_name=str(contact.initial.get("first_name") or ""),
+                    last_name=str(contact.initial.get("last_name") or ""),
+                    email=str(contact.initial.get("email") or ""),
+                    account_id=lead.existing_account_id,
+                    company_name=str(account.initial.get("name") or "") if account_is_new else "",
+                    rules=rules,
+                )
+            )
+    return plan
+
+
+_CREATING = (PlanMode.AUTOMATIC, PlanMode.SALESPERSON)
+
+
 def qualification_plan(*, lead: Lead) -> QualifyPlan:
-    raise NotImplementedError
+    """What Qualify will do for this lead under the current settings (read fresh each time)."""
+    return _plan_build(
+        lead=lead,
+        qualification_settings=QualificationSettings.load(),
+        mappings=field_mappings_by_target(),
+        with_duplicates=True,
+    )
+
+
+@dataclass
+class _Resolved[T: (Account, Contact)]:
+    """One record type after the decision: an existing record, values for a new one, or none."""
+
+    existing: T | None = None
+    new_values: dict[str, Any] | None = None
+    create_anyway: bool = False
+
+    @property
+    def creates(self) -> bool:
+        return self.new_values is not None
+
+
+def _values_clean(
+    *, model: type[models.Model], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate field values the way a ModelForm would: form field, then the model validators.
+
+    Relations are not values here (the engine sets them); an unknown or system field is an
+    error. No query is made.
+    """
+    allowed = set(record_editable_fields(model=model))
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in values.items():
+        if name not in allowed:
+            errors[name] = [UNKNOWN_FIELD]
+            continue
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            errors[name] = [UNKNOWN_FIELD]
+            continue
+        form_field = model_field.formfield()
+        try:
+            value = form_field.clean(raw)
+            if value not in validators.EMPTY_VALUES:
+                model_field.run_validators(value)
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+            continue
+        cleaned[name] = value
+    for name in allowed:
+        model_field = model._meta.get_field(name)
+        if model_field.blank or isinstance(model_field, models.BooleanField):
+            continue
+        if cleaned.get(name) in validators.EMPTY_VALUES and name not in errors:
+            errors[name] = [REQUIRED]
+    return cleaned, errors
+
+
+def _split_relations(
+    *, model: type[models.Model], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Mapped values split into plain values and relation ids (stored on `<field>_id`)."""
+    plain: dict[str, Any] = {}
+    relations: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if model_field.is_relation:
+            relations[model_field.attname] = value
+        else:
+            plain[name] = value
+    return plain, relations
+
+
+def _record_resolve[T: (Account, Contact)](
+    *,
+    model: type[T],
+    record_plan: RecordPlan,
+    decision: RecordDecision | None,
+    errors: dict[str, dict[str, list[str]]],
+) -> _Resolved[T]:
+    key = record_plan.record_type.value
+    label = record_plan.record_type.label.lower()
+    if decision is None:
+        if record_plan.mode == PlanMode.EXISTING:
+            return _Resolved(existing=record_plan.existing)
+        if record_plan.mode in _CREATING and record_plan.can_create:
+            decision = RecordDecision(choice=Choice.CREATE)
+        else:
+            return _Resolved()
+    if decision.choice == Choice.SKIP:
+        return _Resolved()
+    if decision.choice == Choice.EXISTING:
+        if decision.existing_id is None:
+            errors[key] = {"existing_id": [PICK_EXISTING.format(record=label)]}
+            return _Resolved()
+        existing = record_plan.existing
+        if existing is None or existing.pk != decision.existing_id:
+            existing = model.objects.filter(pk=decision.existing_id).first()
+        if existing is None:
+            errors[key] = {"existing_id": [EXISTING_NOT_FOUND.format(record=label)]}
+            return _Resolved()
+        return _Resolved(existing=existing)
+    plain, _ = _split_relations(model=model, values=record_plan.initial)
+    cleaned, field_errors = _values_clean(model=model, values={**plain, **decision.values})
+    if model is Account and "name" in field_errors and not cleaned.get("name"):
+        field_errors["name"] = [ACCOUNT_NEEDS_NAME]
+    if field_errors:
+        errors[key] = field_errors
+        return _Resolved()
+    return _Resolved(new_values=cleaned, create_anyway=decision.create_anyway)
+
+
+def _opportunity_rows(
+    *,
+    plan: QualifyPlan,
+    decisions: QualifyDecisions,
+    errors: dict[str, dict[str, list[str]]],
+) -> list[dict[str, Any]]:
+    if decisions.opportunities is None:
+        rows: list[dict[str, Any]] = [{}] if plan.opportunity.mode in _CREATING else []
+    else:
+        rows = list(decisions.opportunities)
+    if len(rows) > plan.max_opportunities:
+        errors["opportunities"] = {
+            "__all__": [TOO_MANY_OPPORTUNITIES.format(max=plan.max_opportunities)]
+        }
+        return []
+    plain, _ = _split_relations(model=Opportunity, values=plan.opportunity.initial)
+    cleaned_rows: list[dict[str, Any]] = []
+    for position, row in enumerate(rows):
+        cleaned, field_errors = _values_clean(model=Opportunity, values={**plain, **row})
+        if field_errors:
+            errors[f"opportunity-{position}"] = field_errors
+        cleaned_rows.append(cleaned)
+    return cleaned_rows
+
+
+def _check_open(lead: Lead) -> None:
+    if lead.state == LeadState.QUALIFIED:
+        raise LeadAlreadyQualifiedError
+    if lead.state != LeadState.OPEN:
+        raise LeadClosedError
+
+
+def _check_duplicates(
+    *,
+    lead: Lead,
+    qualification_settings: QualificationSettings,
+    account: _Resolved[Account],
+    contact: _Resolved[Contact],
+) -> None:
+    """Raise DuplicatesFoundError when a new account or contact repeats existing ones."""
+    if not qualification_settings.detect_duplicates:
+        return
+    rules = DuplicateRules.from_settings(qualification_settings)
+    accounts: list[Account] = []
+    contacts: list[Contact] = []
+    if account.new_values is not None and not account.create_anyway:
+        accounts = account_duplicates(
+            name=account.new_values.get("name", ""),
+            website=account.new_values.get("website", ""),
+            rules=rules,
+        )
+    if contact.new_values is not None and not contact.create_anyway:
+        contacts = contact_duplicates(
+            first_name=contact.new_values.get("first_name", ""),
+            last_name=contact.new_values.get("last_name", ""),
+            email=contact.new_values.get("email", ""),
+            account_id=account.existing.pk if account.existing is not None else None,
+            company_name=(account.new_values or {}).get("name", ""),
+            rules=rules,
+        )
+    if accounts or contacts:
+        raise DuplicatesFoundError(accounts=accounts, contacts=contacts)
+
+
+def _account_create(*, lead: Lead, values: dict[str, Any]) -> Account:
+    account = Account(**values, owner_id=lead.owner_id)
+    account.normalized_name = normalize_company_name(account.name)
+    account.website_domain = website_domain(account.website)
+    account.save()
+    return account
+
+
+def _contact_create(*, lead: Lead, values: dict[str, Any], account: Account | None) -> Contact:
+    contact = Contact(**values, owner_id=lead.owner_id, account=account)
+    contact.email_normalized = normalize_email(contact.email)
+    contact.full_name_normalized = normalize_full_name(contact.first_name, contact.last_name)
+    contact.save()
+    return contact
+
+
+def _opportunities_create(
+    *,
+    lead: Lead,
+    plan: QualifyPlan,
+    rows: list[dict[str, Any]],
+    account: Account | None,
+    contact: Contact | None,
+) -> list[Opportunity]:
+    _, mapped_relations = _split_relations(model=Opportunity, values=plan.opportunity.initial)
+    opportunities = []
+    for values in rows:
+        opportunity = Opportunity(
+            **values,
+            owner_id=lead.owner_id,
+            stage=SalesStage.DEVELOP,
+            # The potential customer is the account, else the contact.
+            customer_account=account,
+            customer_contact=None if account is not None else contact,
+        )
+        for attname, value in mapped_relations.items():
+            setattr(opportunity, attname, value)
+        # The records this qualify resolved win over the lead's mapped Existing Account/Contact
+        # (the salesperson may have picked another one in the duplicate dialog).
+        if account is not None:
+            opportunity.account = account
+        if contact is not None:
+            opportunity.contact = contact
+        opportunities.append(opportunity)
+    return Opportunity.objects.bulk_create(opportunities) if opportunities else []
+
+
+def _qualified_event_body(
+    *,
+    account: Account | None,
+    account_created: bool,
+    contact: Contact | None,
+    contact_created: bool,
+    opportunities: list[Opportunity],
+) -> str:
+    lines = []
+    if account is not None:
+        lines.append(f"Account: {account} ({'created' if account_created else 'linked'})")
+    if contact is not None:
+        lines.append(f"Contact: {contact} ({'created' if contact_created else 'linked'})")
+    for position, opportunity in enumerate(opportunities):
+        role = " (primary)" if position == 0 and len(opportunities) > 1 else ""
+        lines.append(f"Opportunity: {opportunity}{role} (created)")
+    if not lines:
+        lines.append("No account, contact or opportunity was created.")
+    return "\n".join(lines)
+
+
+def _timeline_write(
+    *,
+    lead: Lead,
+    author: Any,
+    event_body: str,
+    summary: str,
+    primary: Opportunity | None,
+) -> None:
+    """The "Lead qualified" event and the summary, written in one query."""
+    content_types = ContentType.objects.get_for_models(Lead, Opportunity)
+    entries = [
+        TimelineEntry(
+            content_type=content_types[Lead],
+            object_id=lead.pk,
+            kind=TimelineEntryKind.SYSTEM,
+            title=QUALIFIED_TITLE,
+            body=event_body,
+            author=author,
+        )
+    ]
+    if summary:
+        entries.append(
+            TimelineEntry(
+                content_type=content_types[Lead],
+                object_id=lead.pk,
+                kind=TimelineEntryKind.SUMMARY,
+                title=SUMMARY_TITLE,
+                body=summary,
+                author=author,
+            )
+        )
+        if primary is not None:
+            entries.append(
+                TimelineEntry(
+                    content_type=content_types[Opportunity],
+                    object_id=primary.pk,
+                    kind=TimelineEntryKind.SUMMARY,
+                    title=SUMMARY_TITLE,
+                    body=summary,
+                    author=author,
+                )
+            )
+    TimelineEntry.objects.bulk_create(entries)
 
 
 def lead_qualify(
@@ -162,13 +626,145 @@ def lead_qualify(
     lead_id: int,
     acting_user: Any,
     decisions: QualifyDecisions | None = None,
+    bulk: bool = False,
+    summarize: bool | None = None,
 ) -> QualifyResult:
     """Qualify one lead in one transaction (lead row locked, state re-checked, all or nothing).
 
     Raises LeadClosedError / LeadAlreadyQualifiedError, DuplicatesFoundError,
-    QualifyValidationError. Budget values are Decimal.
+    QualifyValidationError. Budget values are Decimal. `bulk` marks the qualification record
+    of a bulk qualify; `summarize` overrides the "Summarize the lead" setting (None = setting).
     """
-    raise NotImplementedError
+    decisions = decisions or QualifyDecisions()
+    qualification_settings = QualificationSettings.load()
+    mappings = field_mappings_by_target()
 
+    summary = ""
+    if summarize if summarize is not None else summary_enabled(qualification_settings):
+        # Summarise before the transaction, from the lead as it is now: a slow summary
+        # endpoint (bounded by its timeout) must never hold the lead's row lock, and any
+        # failure there falls back to the built-in summary instead of failing the qualify.
+        unlocked = Lead.objects.filter(pk=lead_id).first()
+        if unlocked is not None and unlocked.is_open:
+            summary = lead_summary_build(lead=unlocked)
 
-_ = Decimal  # money values in decisions are Decimal
+    with transaction.atomic():
+        # Lock the lead row: a double click, a second tab or a replayed POST waits here, then
+        # sees the lead qualified and creates nothing.
+        lead = (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("existing_account", "existing_contact")
+            .get(pk=lead_id)
+        )
+        _check_open(lead)
+        plan = _plan_build(
+            lead=lead,
+            qualification_settings=qualification_settings,
+            mappings=mappings,
+            with_duplicates=False,
+        )
+
+        # Decide and validate everything before the first write.
+        errors: dict[str, dict[str, list[str]]] = {}
+        account = _record_resolve(
+            model=Account, record_plan=plan.account, decision=decisions.account, errors=errors
+        )
+        contact = _record_resolve(
+            model=Contact, record_plan=plan.contact, decision=decisions.contact, errors=errors
+        )
+        rows = _opportunity_rows(plan=plan, decisions=decisions, errors=errors)
+        has_customer = account.existing or account.creates or contact.existing or contact.creates
+        if rows and not has_customer and not ({"account", "contact"} & errors.keys()):
+            errors["opportunity-0"] = {"__all__": [OPPORTUNITY_NEEDS_CUSTOMER]}
+            raise QualifyValidationError(errors, OPPORTUNITY_NEEDS_CUSTOMER)
+        if errors:
+            raise QualifyValidationError(errors)
+        _check_duplicates(
+            lead=lead,
+            qualification_settings=qualification_settings,
+            account=account,
+            contact=contact,
+        )
+
+        account_record = account.existing
+        if account.new_values is not None:
+            account_record = _account_create(lead=lead, values=account.new_values)
+        contact_record = contact.existing
+        if contact.new_values is not None:
+            # A new contact sits under the account this qualify resolved.
+            contact_record = _contact_create(
+                lead=lead, values=contact.new_values, account=account_record
+            )
+        opportunities = _opportunities_create(
+            lead=lead,
+            plan=plan,
+            rows=rows,
+            account=account_record,
+            contact=contact_record,
+        )
+        origins = [LeadOrigin(lead=lead, opportunity=opportunity) for opportunity in opportunities]
+        if account.creates:
+            origins.append(LeadOrigin(lead=lead, account=account_record))
+        if contact.creates:
+            origins.append(LeadOrigin(lead=lead, contact=contact_record))
+        if origins:
+            LeadOrigin.objects.bulk_create(origins)
+
+        primary = opportunities[0] if opportunities else None
+        lead.state = LeadState.QUALIFIED
+        lead.status_reason = LeadStatus.QUALIFIED
+        lead.parent_account = account_record
+        lead.parent_contact = contact_record
+        lead.qualifying_opportunity = primary
+        lead.save(
+            update_fields=[
+                "state",
+                "status_reason",
+                "parent_account",
+                "parent_contact",
+                "qualifying_opportunity",
+                "updated_at",
+            ]
+        )
+
+        qualification = Qualification.objects.create(
+            lead=lead,
+            lead_label=str(lead)[:400],
+            qualified_by=acting_user,
+            experience=qualification_settings.experience,
+            bulk=bulk,
+            account=account_record,
+            account_created=account.creates,
+            contact=contact_record,
+            contact_created=contact.creates,
+            summary=summary,
+        )
+        if opportunities:
+            QualificationOpportunity.objects.bulk_create(
+                QualificationOpportunity(
+                    qualification=qualification, opportunity=opportunity, position=position
+                )
+                for position, opportunity in enumerate(opportunities)
+            )
+        _timeline_write(
+            lead=lead,
+            author=acting_user,
+            event_body=_qualified_event_body(
+                account=account_record,
+                account_created=account.creates,
+                contact=contact_record,
+                contact_created=contact.creates,
+                opportunities=opportunities,
+            ),
+            summary=summary,
+            primary=primary,
+        )
+
+    return QualifyResult(
+        qualification=qualification,
+        lead=lead,
+        account=account_record,
+        contact=contact_record,
+        opportunities=opportunities,
+        summary=summary,
+    )

@@ -1,0 +1,255 @@
+"""The lead summary shown after qualification: a pluggable summariser.
+
+The built-in summariser needs no network: it writes plain sentences from the lead's fields and
+its notes. When SUMMARY_LLM_URL is set, an OpenAI-compatible chat endpoint writes the summary
+instead; any failure there (no connection, timeout, HTTP error, bad JSON, an empty answer)
+falls back to the built-in text, so qualification never waits longer than the timeout and never
+fails because of the summary. Every summariser returns plain text: the pages escape it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+
+from crm.models import TimelineEntryKind
+from leads.models import Lead
+
+logger = logging.getLogger(__name__)
+
+# An LLM answer longer than this is cut (the timeline keeps summaries readable).
+MAX_SUMMARY_CHARS = 4000
+# Notes passed on to the summary (newest first); older ones add little to a first call.
+MAX_NOTES = 10
+LLM_SYSTEM_PROMPT = (
+    "You summarise a sales lead for the salesperson who just qualified it. Write a short, "
+    "factual summary in plain text (no markdown, no lists), at most six sentences, using only "
+    "the facts given: who the person is, the company, how to reach them, the need, budget, "
+    "timeframe, purchase process, decision maker and anything important from the notes."
+)
+
+
+@dataclass(frozen=True)
+class LeadNote:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What a summariser may use: the lead's display values and its notes, newest first."""
+
+    full_name: str
+    job_title: str = ""
+    company_name: str = ""
+    email: str = ""
+    business_phone: str = ""
+    mobile_phone: str = ""
+    website: str = ""
+    topic: str = ""
+    need: str = ""
+    budget: str = ""
+    purchase_timeframe: str = ""
+    purchase_process: str = ""
+    decision_maker: bool = False
+    qualification_comments: str = ""
+    description: str = ""
+    notes: list[LeadNote] = field(default_factory=list)
+
+
+class Summariser(Protocol):
+    def summarise(self, facts: LeadFacts) -> str: ...
+
+
+def format_money(amount: Decimal | None) -> str:
+    """12500 gives '12,500.00'; None gives ''."""
+    if amount is None:
+        return ""
+    return f"{amount:,.2f}"
+
+
+def lead_facts(*, lead: Lead, notes: list[LeadNote] | None = None) -> LeadFacts:
+    """The facts of one lead; reads its notes (one query) unless they are given."""
+    if notes is None:
+        entries = lead.timeline.filter(kind=TimelineEntryKind.NOTE).order_by("-created_at", "-id")[
+            :MAX_NOTES
+        ]
+        notes = [LeadNote(title=entry.title, body=entry.body) for entry in entries]
+    return LeadFacts(
+        full_name=lead.full_name,
+        job_title=lead.job_title,
+        company_name=lead.company_name,
+        email=lead.email,
+        business_phone=lead.business_phone,
+        mobile_phone=lead.mobile_phone,
+        website=lead.website,
+        topic=lead.topic,
+        need=lead.get_need_display() if lead.need else "",
+        budget=format_money(lead.budget_amount),
+        purchase_timeframe=(
+            lead.get_purchase_timeframe_display() if lead.purchase_timeframe else ""
+        ),
+        purchase_process=lead.get_purchase_process_display() if lead.purchase_process else "",
+        decision_maker=lead.decision_maker,
+        qualification_comments=lead.qualification_comments,
+        description=lead.description,
+        notes=list(notes),
+    )
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+class BuiltinSummariser:
+    """Readable sentences from the facts; no network, never fails."""
+
+    def summarise(self, facts: LeadFacts) -> str:
+        paragraphs: list[str] = []
+
+        who = facts.full_name or "This lead"
+        if facts.job_title and facts.company_name:
+            intro = f"{who} is {facts.job_title} at {facts.company_name}."
+        elif facts.job_title:
+            intro = f"{who} is {facts.job_title}."
+        elif facts.company_name:
+            intro = f"{who} works at {facts.company_name}."
+        else:
+            intro = f"{who} has no company on record."
+        if facts.topic:
+            intro += f" Interested in: {_sentence(facts.topic)}"
+        paragraphs.append(intro)
+
+        reach = [
+            f"{label} {value}"
+            for label, value in (
+                ("email", facts.email),
+                ("business phone", facts.business_phone),
+                ("mobile phone", facts.mobile_phone),
+                ("website", facts.website),
+            )
+            if value
+        ]
+        if reach:
+            paragraphs.append(f"Contact details: {', '.join(reach)}.")
+
+        deal: list[str] = []
+        if facts.need:
+            deal.append(f"Need: {facts.need}.")
+        if facts.budget:
+            deal.append(f"Budget: {facts.budget}.")
+        if facts.purchase_timeframe:
+            deal.append(f"Purchase timeframe: {facts.purchase_timeframe}.")
+        if facts.purchase_process:
+            deal.append(f"Purchase process: {facts.purchase_process}.")
+        deal.append(
+            "The decision maker has been identified."
+            if facts.decision_maker
+            else "The decision maker has not been identified yet."
+        )
+        paragraphs.append(" ".join(deal))
+
+        if facts.qualification_comments.strip():
+            paragraphs.append(f"Qualification comments: {_sentence(facts.qualification_comments)}")
+        if facts.description.strip():
+            paragraphs.append(f"Description: {_sentence(facts.description)}")
+        notes = [
+            _sentence(": ".join(part for part in (note.title, note.body) if part.strip()))
+            for note in facts.notes
+        ]
+        notes = [note for note in notes if note]
+        if notes:
+            paragraphs.append("Notes: " + " ".join(notes))
+        return "\n\n".join(paragraphs)
+
+
+class LlmSummaryError(Exception):
+    """The chat endpoint gave no usable summary."""
+
+
+class LlmSummariser:
+    """An OpenAI-compatible chat endpoint (POST .../chat/completions), built-in as fallback."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        model: str,
+        api_key: str = "",
+        timeout: float = 5.0,
+        fallback: Summariser | None = None,
+    ) -> None:
+        url = url.rstrip("/")
+        self.url = url if url.endswith("/chat/completions") else f"{url}/chat/completions"
+        self.model = model
+        self.api_key = api_key
+        self.timeout = timeout
+        self.fallback = fallback or BuiltinSummariser()
+
+    def summarise(self, facts: LeadFacts) -> str:
+        try:
+            return self._ask(facts)
+        except (LlmSummaryError, OSError, ValueError, http.client.HTTPException) as error:
+            # OSError covers refused connections, timeouts and HTTP errors (urllib's URLError
+            # and HTTPError); ValueError covers bad JSON; HTTPException a broken answer. The
+            # lead is qualified either way.
+            logger.warning("Lead summary endpoint failed, using the built-in summary: %s", error)
+            return self.fallback.summarise(facts)
+
+    def _ask(self, facts: LeadFacts) -> str:
+        facts_text = BuiltinSummariser().summarise(facts)
+        payload = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": LLM_SYSTEM_PROMPT},
+                {"role": "user", "content": facts_text},
+            ],
+            "temperature": 0.2,
+            "stream": False,
+        }
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        if not self.url.startswith(("http://", "https://")):
+            raise LlmSummaryError(f"not an http(s) URL: {self.url}")
+        # The scheme is checked above, so neither call can open a file: URL.
+        request = urllib.request.Request(  # noqa: S310
+            self.url, data=json.dumps(payload).encode(), headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            body = json.loads(response.read().decode("utf-8"))
+        try:
+            content = body["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError) as error:
+            raise LlmSummaryError(f"unexpected answer: {error!r}") from error
+        if not isinstance(content, str) or not content.strip():
+            raise LlmSummaryError("empty answer")
+        return content.strip()[:MAX_SUMMARY_CHARS]
+
+
+def summariser_get() -> Summariser:
+    """The configured summariser: the chat endpoint when SUMMARY_LLM_URL is set."""
+    if settings.SUMMARY_LLM_URL:
+        return LlmSummariser(
+            url=settings.SUMMARY_LLM_URL,
+            model=settings.SUMMARY_LLM_MODEL,
+            api_key=settings.SUMMARY_LLM_API_KEY,
+            timeout=settings.SUMMARY_LLM_TIMEOUT,
+        )
+    return BuiltinSummariser()
+
+
+def lead_summary_build(*, lead: Lead, notes: list[LeadNote] | None = None) -> str:
+    """The summary of one lead, from the configured summariser (never raises for the LLM)."""
+    return summariser_get().summarise(lead_facts(lead=lead, notes=notes))
