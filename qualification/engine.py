@@ -16,25 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core import validators
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 
-from crm.matching import (
-    normalize_company_name,
-    normalize_email,
-    normalize_full_name,
-    website_domain,
-)
-from crm.models import (
-    Account,
-    Contact,
-    Opportunity,
-    SalesStage,
-    TimelineEntry,
-    TimelineEntryKind,
-)
+from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
+from crm.services.records import account_match_keys, contact_match_keys
+from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.duplicates import DuplicateRules, account_duplicates, contact_duplicates
 from qualification.models import (
@@ -509,17 +497,13 @@ def _check_duplicates(
 
 
 def _account_create(*, lead: Lead, values: dict[str, Any]) -> Account:
-    account = Account(**values, owner_id=lead.owner_id)
-    account.normalized_name = normalize_company_name(account.name)
-    account.website_domain = website_domain(account.website)
+    account = account_match_keys(Account(**values, owner_id=lead.owner_id))
     account.save()
     return account
 
 
 def _contact_create(*, lead: Lead, values: dict[str, Any], account: Account | None) -> Contact:
-    contact = Contact(**values, owner_id=lead.owner_id, account=account)
-    contact.email_normalized = normalize_email(contact.email)
-    contact.full_name_normalized = normalize_full_name(contact.first_name, contact.last_name)
+    contact = contact_match_keys(Contact(**values, owner_id=lead.owner_id, account=account))
     contact.save()
     return contact
 
@@ -584,41 +568,15 @@ def _timeline_write(
     summary: str,
     primary: Opportunity | None,
 ) -> None:
-    """The "Lead qualified" event and the summary, written in one query."""
-    content_types = ContentType.objects.get_for_models(Lead, Opportunity)
-    entries = [
-        TimelineEntry(
-            content_type=content_types[Lead],
-            object_id=lead.pk,
-            kind=TimelineEntryKind.SYSTEM,
-            title=QUALIFIED_TITLE,
-            body=event_body,
-            author=author,
-        )
+    """The "Lead qualified" event and the summary, written in one INSERT."""
+    entries: list[tuple[models.Model, Any, str, str, str]] = [
+        (lead, author, TimelineEntryKind.SYSTEM, QUALIFIED_TITLE, event_body)
     ]
     if summary:
-        entries.append(
-            TimelineEntry(
-                content_type=content_types[Lead],
-                object_id=lead.pk,
-                kind=TimelineEntryKind.SUMMARY,
-                title=SUMMARY_TITLE,
-                body=summary,
-                author=author,
-            )
-        )
+        entries.append((lead, author, TimelineEntryKind.SUMMARY, SUMMARY_TITLE, summary))
         if primary is not None:
-            entries.append(
-                TimelineEntry(
-                    content_type=content_types[Opportunity],
-                    object_id=primary.pk,
-                    kind=TimelineEntryKind.SUMMARY,
-                    title=SUMMARY_TITLE,
-                    body=summary,
-                    author=author,
-                )
-            )
-    TimelineEntry.objects.bulk_create(entries)
+            entries.append((primary, author, TimelineEntryKind.SUMMARY, SUMMARY_TITLE, summary))
+    timeline_entries_bulk_add(entries=entries)
 
 
 def lead_qualify(
