@@ -12,7 +12,8 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE points elsewhere (or at a file that does not exist, to read none at all).
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused below when DEBUG is off
 
@@ -98,8 +99,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "leads:lead-list"
 LOGOUT_REDIRECT_URL = "login"
 
+# The failed sign-in counters live in this cache, so production defaults to one every app process
+# and host shares (the database; `manage.py createcachetable` creates its table). A per-process
+# memory cache would let each gunicorn worker count on its own.
 CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://crm"),
+    "default": env.cache(
+        "CACHE_URL", default="locmemcache://crm" if DEBUG else "dbcache://crm_cache"
+    ),
 }
 
 LANGUAGE_CODE = "en-us"
@@ -108,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -142,9 +148,11 @@ SUMMARY_LLM_MODEL = env.str("SUMMARY_LLM_MODEL", default="")
 SUMMARY_LLM_API_KEY = env.str("SUMMARY_LLM_API_KEY", default="")
 SUMMARY_LLM_TIMEOUT = env.float("SUMMARY_LLM_TIMEOUT", default=5.0)
 
-# Failed logins: after this many failures for one username (or one address) within the window,
-# further attempts are refused until the window passes.
+# Failed logins: after this many failures for one username (or, a higher bar, from one client
+# address: REMOTE_ADDR, never X-Forwarded-For) within the window, further attempts are refused
+# for the window, before any password is checked (crm/services/login_throttle.py).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_ADDRESS_LIMIT = env.int("LOGIN_FAILURE_ADDRESS_LIMIT", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=300)
 
 # Security headers. No page needs inline script or inline style, so the policy is strict.

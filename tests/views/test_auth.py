@@ -1,0 +1,302 @@
+"""Sign in, sign out, the login redirect, and the failed sign-in throttle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from crm.services.login_throttle import LOGIN_THROTTLED
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+LIMIT = 5
+ADDRESS_LIMIT = 8
+WINDOW = 300
+THROTTLED_5_MINUTES = LOGIN_THROTTLED.format(minutes=5, unit="minutes")
+INVALID_LOGIN = "Please enter a correct username and password"
+
+
+@pytest.fixture(autouse=True)
+def _throttle(settings) -> Iterator[None]:
+    """Known limits, and counters that neither leak into nor come from other tests."""
+    # Dozens of sign-ins per test: a fast hasher keeps the module quick (users are created after
+    # this autouse fixture, so their passwords use it too).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LOGIN_FAILURE_LIMIT = LIMIT
+    settings.LOGIN_FAILURE_ADDRESS_LIMIT = ADDRESS_LIMIT
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _sign_in(client: Client, username: str, password: str, address: str = "127.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def _fail(client: Client, username: str, times: int, address: str = "127.0.0.1") -> None:
+    for _ in range(times):
+        response = _sign_in(client, username, "wrong password", address)
+        assert response.status_code == 200
+        assert INVALID_LOGIN in response.content.decode()
+
+
+def test_it_shows_the_login_page(client: Client, db) -> None:
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username">Username</label>' in html
+    assert '<label for="id_password">Password</label>' in html
+    assert "csrfmiddlewaretoken" in html
+
+
+def test_it_signs_in_and_goes_to_the_lead_list(client: Client, salesperson: User) -> None:
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("leads:lead-list")
+    assert client.session["_auth_user_id"] == str(salesperson.pk)
+
+
+def test_it_follows_next_after_signing_in(client: Client, salesperson: User) -> None:
+    response = client.post(
+        reverse("login"),
+        {"username": "sam", "password": DEFAULT_PASSWORD, "next": "/accounts/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
+
+
+def test_it_refuses_a_next_on_another_host(client: Client, salesperson: User) -> None:
+    response = client.post(
+        reverse("login"),
+        {"username": "sam", "password": DEFAULT_PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("leads:lead-list")
+
+
+def test_it_rejects_a_wrong_password_with_a_message(client: Client, salesperson: User) -> None:
+    response = _sign_in(client, "sam", "wrong password")
+
+    assert response.status_code == 200
+    assert INVALID_LOGIN in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_names_the_missing_fields(client: Client, db) -> None:
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_username_error"' in html
+    assert 'id="id_password_error"' in html
+    assert "This field is required." in html
+
+
+def test_it_redirects_anonymous_users_to_the_login_page(client: Client, db) -> None:
+    response = client.get("/leads/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/leads/"
+
+
+def test_it_signs_out_on_post(sales_client: Client) -> None:
+    response = sales_client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in sales_client.session
+    assert sales_client.get("/leads/")["Location"] == "/login/?next=/leads/"
+
+
+def test_it_rejects_get_on_logout(sales_client: Client, salesperson: User) -> None:
+    response = sales_client.get(reverse("logout"))
+
+    assert response.status_code == 405
+    assert sales_client.session["_auth_user_id"] == str(salesperson.pk)
+
+
+def test_it_refuses_logout_without_the_csrf_token(salesperson: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(salesperson)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 403
+    assert client.session["_auth_user_id"] == str(salesperson.pk)
+
+
+def test_it_throttles_after_the_limit_even_with_the_right_password(
+    client: Client, salesperson: User
+) -> None:
+    _fail(client, "sam", LIMIT)
+
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(WINDOW)
+    html = response.content.decode()
+    assert THROTTLED_5_MINUTES == ("Too many failed sign-in attempts. Try again in 5 minutes.")
+    assert THROTTLED_5_MINUTES in html
+    assert 'role="alert"' in html
+    assert 'value="sam"' in html
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_does_not_check_the_password_while_throttled(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT)
+
+    with mock.patch("django.contrib.auth.forms.authenticate") as authenticate:
+        response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+    authenticate.assert_not_called()
+
+
+def test_it_allows_attempts_below_the_limit(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT - 1)
+
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_it_counts_usernames_case_insensitively(client: Client, salesperson: User) -> None:
+    _fail(client, "Sam", 2)
+    _fail(client, "SAM ", 2)
+    _fail(client, "sam", 1)
+
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+
+
+def test_it_leaves_other_usernames_alone(
+    client: Client, salesperson: User, other_salesperson: User
+) -> None:
+    _fail(client, "sam", LIMIT)
+
+    response = _sign_in(client, "olga", DEFAULT_PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(other_salesperson.pk)
+
+
+def test_it_clears_the_username_count_on_success(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT - 1)
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+
+    # Another address, so only the username's counter can refuse: without the clear it would
+    # reach the limit here.
+    _fail(client, "sam", LIMIT - 1, address="198.51.100.2")
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD, address="198.51.100.2")
+
+    assert response.status_code == 302
+
+
+def test_it_does_not_count_empty_fields(client: Client, salesperson: User) -> None:
+    for _ in range(LIMIT + 1):
+        assert client.post(reverse("login"), {"username": "sam", "password": ""}).status_code == 200
+
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_it_lets_the_user_in_once_the_window_has_passed(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT)
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 429
+    later = time.time() + WINDOW + 1
+
+    with mock.patch("time.time", return_value=later):
+        response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_it_tells_the_minutes_left(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT)
+    almost_over = time.time() + WINDOW - 30
+
+    with mock.patch("time.time", return_value=almost_over):
+        response = _sign_in(client, "sam", DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+    assert "Try again in 1 minute." in response.content.decode()
+
+
+def test_it_throttles_an_address_that_tries_many_usernames(
+    client: Client, salesperson: User
+) -> None:
+    for n in range(ADDRESS_LIMIT):
+        _fail(client, f"guess{n}", 1, address="203.0.113.7")
+
+    refused = _sign_in(client, "sam", DEFAULT_PASSWORD, address="203.0.113.7")
+    elsewhere = _sign_in(client, "sam", DEFAULT_PASSWORD, address="198.51.100.2")
+
+    assert refused.status_code == 429
+    assert THROTTLED_5_MINUTES in refused.content.decode()
+    assert elsewhere.status_code == 302
+
+
+def test_it_ignores_a_forged_forwarded_for_header(client: Client, salesperson: User) -> None:
+    for n in range(ADDRESS_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{n}", "password": "wrong password"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        )
+
+    response = _sign_in(client, "sam", DEFAULT_PASSWORD, address="203.0.113.7")
+
+    assert response.status_code == 429
+
+
+def test_it_keeps_next_while_throttled(client: Client, salesperson: User) -> None:
+    _fail(client, "sam", LIMIT)
+
+    response = client.post(
+        reverse("login"),
+        {"username": "sam", "password": DEFAULT_PASSWORD, "next": "/accounts/"},
+    )
+
+    assert response.status_code == 429
+    assert 'name="next" value="/accounts/"' in response.content.decode()
+
+
+def test_it_does_not_clear_the_address_count_on_success(client: Client, salesperson: User) -> None:
+    # Otherwise signing in to one's own account between guesses would reset the address.
+    for n in range(ADDRESS_LIMIT - 1):
+        _fail(client, f"guess{n}", 1)
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 302
+
+    _fail(client, "guess-last", 1)
+
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 429
+
+
+def test_it_counts_inactive_users_like_wrong_passwords(client: Client, db) -> None:
+    UserFactory(username="gone", is_active=False)
+    _fail(client, "gone", LIMIT)
+
+    assert _sign_in(client, "gone", DEFAULT_PASSWORD).status_code == 429
+
+
+def test_it_counts_users_that_do_not_exist(client: Client, db) -> None:
+    _fail(client, "ghost", LIMIT)
+
+    response = _sign_in(client, "ghost", "anything")
+
+    assert response.status_code == 429
