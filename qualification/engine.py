@@ -38,6 +38,7 @@ from qualification.models import (
 from qualification.services import (
     field_mapping_values,
     field_mappings_by_target,
+    quick_create_field_choices,
     record_editable_fields,
 )
 from qualification.summary import lead_summary_build
@@ -216,7 +217,7 @@ def summary_enabled(qualification_settings: QualificationSettings) -> bool:
 
 def quick_create_fields(qualification_settings: QualificationSettings) -> list[str]:
     """The quick-create form's opportunity fields, in the admin's order, Topic always first."""
-    allowed = set(record_editable_fields(model=Opportunity))
+    allowed = {name for name, _ in quick_create_field_choices()}
     fields = ["topic"]
     for name in qualification_settings.opportunity_quick_create_fields or []:
         if name in allowed and name not in fields:

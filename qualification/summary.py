@@ -112,6 +112,14 @@ def _sentence(text: str) -> str:
     return text if text[-1] in ".!?" else f"{text}."
 
 
+def _note_text(note: LeadNote) -> str:
+    title = " ".join(note.title.split()).rstrip(".:;")
+    body = " ".join(note.body.split())
+    if title and body:
+        return _sentence(f"{title}: {body}")
+    return _sentence(title or body)
+
+
 class BuiltinSummariser:
     """Readable sentences from the facts; no network, never fails."""
 
@@ -164,11 +172,7 @@ class BuiltinSummariser:
             paragraphs.append(f"Qualification comments: {_sentence(facts.qualification_comments)}")
         if facts.description.strip():
             paragraphs.append(f"Description: {_sentence(facts.description)}")
-        notes = [
-            _sentence(": ".join(part for part in (note.title, note.body) if part.strip()))
-            for note in facts.notes
-        ]
-        notes = [note for note in notes if note]
+        notes = [text for text in map(_note_text, facts.notes) if text]
         if notes:
             paragraphs.append("Notes: " + " ".join(notes))
         return "\n\n".join(paragraphs)
