@@ -334,26 +334,25 @@ def field_mapping_validate(
         )
 
 
-def field_mapping_create(*, target: str, source_field: str, target_field: str) -> FieldMapping:
-    """Add an admin's mapping (never a default one) after validating it."""
-    field_mapping_validate(target=target, source_field=source_field, target_field=target_field)
-    return FieldMapping.objects.create(
-        target=target, source_field=source_field, target_field=target_field, is_default=False
-    )
-
-
-def field_mapping_update(
-    *, mapping: FieldMapping, target: str, source_field: str, target_field: str
-) -> FieldMapping:
-    """Change an admin's mapping; default mappings are fixed."""
+def field_mapping_save(*, mapping: FieldMapping) -> FieldMapping:
+    """Add or change an admin's mapping after validating it; default mappings are fixed."""
     if mapping.is_default:
         raise FieldMappingDefaultError
     field_mapping_validate(
-        target=target, source_field=source_field, target_field=target_field, mapping_id=mapping.pk
+        target=mapping.target,
+        source_field=mapping.source_field,
+        target_field=mapping.target_field,
+        mapping_id=mapping.pk,
     )
-    mapping.target, mapping.source_field, mapping.target_field = target, source_field, target_field
-    mapping.save(update_fields=["target", "source_field", "target_field"])
+    mapping.save()
     return mapping
+
+
+def field_mapping_create(*, target: str, source_field: str, target_field: str) -> FieldMapping:
+    """Add an admin's mapping (never a default one) after validating it."""
+    return field_mapping_save(
+        mapping=FieldMapping(target=target, source_field=source_field, target_field=target_field)
+    )
 
 
 def field_mapping_delete(*, mapping: FieldMapping) -> None:
