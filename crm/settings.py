@@ -19,10 +19,20 @@ DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused below when DEB
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+# The same bar `check --deploy` sets (security.W009), so production cannot start with a key
+# that check would call weak.
+if not DEBUG and (
+    SECRET_KEY == DEV_SECRET_KEY
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure-")
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG is off."
+        "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG is off; "
+        "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
+# Rotating the key: move the old one here for a while so sessions signed with it stay valid.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
