@@ -135,12 +135,16 @@ def timeline_delete_for(*, record: models.Model) -> None:
     entries pointing at deleted files (in tests, wrap the call in
     `django_capture_on_commit_callbacks(execute=True)`). A file already gone is not an error.
     """
-    entries = TimelineEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    timeline_entries_delete(
+        entries=TimelineEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
     )
-    file_names = [
-        name for name in entries.exclude(attachment="").values_list("attachment", flat=True)
-    ]
+
+
+def timeline_entries_delete(*, entries: models.QuerySet[TimelineEntry]) -> None:
+    """Delete these entries and, after commit, their attachment files (see timeline_delete_for)."""
+    file_names = list(entries.exclude(attachment="").values_list("attachment", flat=True))
     entries.delete()
     if file_names:
         transaction.on_commit(lambda: _delete_files(file_names), robust=True)
