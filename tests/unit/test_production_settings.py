@@ -125,6 +125,7 @@ def test_it_turns_on_the_production_security_settings(tmp_path: Path) -> None:
         tmp_path,
         "DEBUG",
         "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
         "SECURE_HSTS_SECONDS",
         "SECURE_HSTS_INCLUDE_SUBDOMAINS",
         "SECURE_HSTS_PRELOAD",
@@ -141,6 +142,8 @@ def test_it_turns_on_the_production_security_settings(tmp_path: Path) -> None:
     assert values == {
         "DEBUG": False,
         "SECURE_SSL_REDIRECT": True,
+        # The scheme comes from gunicorn, which believes X-Forwarded-Proto only from trusted peers.
+        "SECURE_PROXY_SSL_HEADER": None,
         "SECURE_HSTS_SECONDS": 31536000,
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
         "SECURE_HSTS_PRELOAD": True,
