@@ -1,21 +1,566 @@
-"""Interim: every view answers 404 until its real implementation lands."""
+"""Lead pages: the grid with its views and bulk commands, the lead form with the Qualify stage
+flyout and timeline, and the disqualify / reactivate / delete commands.
+
+Login is required everywhere (LoginRequiredMiddleware). Any signed-in user may look at any
+lead; changing one needs its ownership or the sales manager permission (leads.selectors).
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from crm.forms import NoteForm
+from crm.http import HtmxHttpRequest
+from crm.models import OpportunityState, SalesStage
+from crm.selectors import timeline_for
+from crm.services.timeline import TimelineError, timeline_note_add
+from leads import selectors, services
+from leads.forms import DisqualifyForm, LeadForm, LeadSelectionForm, QualifyStageForm
+from leads.models import Lead, LeadState
+from leads.services import BulkOutcome, LeadError
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+BULK_FAILURES_LISTED = 20
+
+LEAD_CREATED = "Lead created."
+LEAD_SAVED = "Lead saved."
+STAGE_SAVED = "Qualify stage saved."
+NOTE_ADDED = "Note added."
+LEAD_DISQUALIFIED = "Lead disqualified: {reason}."
+LEAD_REACTIVATED = "Lead reactivated."
+LEAD_DELETED = "Lead deleted."
+NOT_YOURS_READ_ONLY = "This lead belongs to {owner}. You can view it but not change it."
 
 
-def _missing(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+# The grid ------------------------------------------------------------------------------------
 
 
-lead_list = _missing
-lead_create = _missing
-lead_bulk_disqualify = _missing
-lead_bulk_reactivate = _missing
-lead_detail = _missing
-lead_stage_edit = _missing
-lead_note_add = _missing
-lead_disqualify = _missing
-lead_reactivate = _missing
-lead_delete = _missing
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+
+
+LEAD_COLUMNS = (
+    Column("name", "Name"),
+    Column("topic", "Topic"),
+    Column("company_name", "Company Name"),
+    Column("email", "Email"),
+    Column("business_phone", "Business Phone"),
+    Column("status_reason", "Status Reason"),
+    Column("owner", "Owner"),
+    Column("created_at", "Created On"),
+)
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    label: str
+    url: str  # the grid sorted by this column (or reversed when it is already)
+    aria_sort: str  # "ascending", "descending" or "" (not the sorted column)
+
+
+def _grid_url(**params: Any) -> str:
+    """The grid's URL with the given parameters; defaults are left out to keep URLs short."""
+    defaults = {
+        "view": selectors.DEFAULT_VIEW,
+        "q": "",
+        "sort": selectors.DEFAULT_SORT,
+        "page": 1,
+        "per_page": DEFAULT_PAGE_SIZE,
+    }
+    kept = {key: value for key, value in params.items() if value != defaults.get(key)}
+    url = reverse("leads:lead-list")
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+def _page_size(request: HtmxHttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def _header(sort: str, base: dict[str, Any]) -> list[HeaderCell]:
+    cells = []
+    for column in LEAD_COLUMNS:
+        if sort == column.key:
+            next_sort, aria_sort = f"-{column.key}", "ascending"
+        elif sort == f"-{column.key}":
+            next_sort, aria_sort = column.key, "descending"
+        else:
+            next_sort, aria_sort = column.key, ""
+        cells.append(HeaderCell(column.label, _grid_url(**base, sort=next_sort), aria_sort))
+    return cells
+
+
+def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    view = selectors.lead_view_or_default(request.GET.get("view"))
+    query = request.GET.get("q", "").strip()[: selectors.QUICK_FIND_MAX_LENGTH]
+    sort = selectors.lead_sort_or_default(request.GET.get("sort"))
+    per_page = _page_size(request)
+    leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
+    page = Paginator(leads, per_page).get_page(request.GET.get("page"))
+    base = {"view": view.value, "q": query, "per_page": per_page}
+    here = {**base, "sort": sort}
+    return {
+        "page_title": view.label,
+        "view": view,
+        "views": selectors.LEAD_VIEWS,
+        "query": query,
+        "sort": sort,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "page_obj": page,
+        "header": _header(sort, base),
+        "grid_url": _grid_url(**here, page=page.number),
+        "previous_url": _grid_url(**here, page=page.number - 1) if page.has_previous() else "",
+        "next_url": _grid_url(**here, page=page.number + 1) if page.has_next() else "",
+        "size_urls": [(size, _grid_url(**{**here, "per_page": size})) for size in PAGE_SIZES],
+        "list_url": reverse("leads:lead-list"),
+    }
+
+
+@require_GET
+def lead_list(request: HtmxHttpRequest) -> HttpResponse:
+    context = _grid_context(request)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "leads/lead_list.html#lead-grid", context)
+    return render(request, "leads/lead_list.html", context)
+
+
+# The lead form -------------------------------------------------------------------------------
+
+
+def _readonly_groups(lead: Lead) -> list[tuple[str, list[tuple[str, Any]]]]:
+    groups = []
+    for title, names in LeadForm.groups:
+        items = []
+        for name in names:
+            model_field = Lead._meta.get_field(name)
+            value = (
+                getattr(lead, f"get_{name}_display")()
+                if model_field.choices
+                else getattr(lead, name)
+            )
+            items.append((model_field.verbose_name, value))
+        groups.append((title, items))
+    return groups
+
+
+def _stage_context(
+    request: HtmxHttpRequest, lead: Lead, stage_form: QualifyStageForm | None
+) -> dict[str, Any]:
+    form = stage_form or QualifyStageForm(instance=lead)
+    account_id = form.selected_id("existing_account")
+    contact_id = form.selected_id("existing_contact")
+    return {
+        "stage_form": form,
+        "flyout_open": True,
+        "account_options": selectors.account_lookup(selected_id=account_id),
+        "account_selected": account_id,
+        "contact_options": selectors.contact_lookup(selected_id=contact_id),
+        "contact_selected": contact_id,
+    }
+
+
+def _qualify_steps(lead: Lead) -> list[tuple[str, str, Any]]:
+    """(step, field label, value) of the Qualify stage, for the bar and read-only display."""
+    return [
+        ("Existing Contact", "Existing Contact", lead.existing_contact),
+        ("Existing Account", "Existing Account", lead.existing_account),
+        ("Purchase Timeframe", "Purchase Timeframe", lead.get_purchase_timeframe_display()),
+        ("Estimated Budget", "Budget Amount", lead.budget_amount),
+        ("Purchase Process", "Purchase Process", lead.get_purchase_process_display()),
+        (
+            "Identify Decision Maker",
+            "Decision Maker identified",
+            "Yes" if lead.decision_maker else "",
+        ),
+        ("Capture Summary", "Qualification Comments", lead.qualification_comments),
+    ]
+
+
+def _later_stages(lead: Lead) -> list[tuple[str, str]]:
+    """Develop, Propose, Close as (label, "done" / "active" / ""): they live on the qualifying
+    opportunity, so without one none of them has started."""
+    opportunity = lead.qualifying_opportunity
+    order = list(SalesStage.values)
+    current = order.index(opportunity.stage) if opportunity else None
+    won = opportunity is not None and opportunity.state == OpportunityState.WON
+    stages = []
+    for index, (_value, label) in enumerate(SalesStage.choices):
+        if current is None:
+            state = ""
+        elif index < current or won:
+            state = "done"
+        elif index == current:
+            state = "active"
+        else:
+            state = ""
+        stages.append((label, state))
+    return stages
+
+
+def _detail_context(
+    request: HtmxHttpRequest,
+    lead: Lead,
+    *,
+    form: LeadForm | None = None,
+    stage_form: QualifyStageForm | None = None,
+    flyout_open: bool = False,
+    note_form: NoteForm | None = None,
+) -> dict[str, Any]:
+    can_change = selectors.lead_can_change(request.user, lead)
+    editable = can_change and lead.is_open
+    steps = _qualify_steps(lead)
+    context: dict[str, Any] = {
+        "page_title": lead.full_name or lead.topic,
+        "lead": lead,
+        "can_change": can_change,
+        "can_delete": selectors.lead_can_delete(request.user, lead),
+        "editable": editable,
+        "form": (form or LeadForm(instance=lead)) if editable else None,
+        "readonly_groups": None if editable else _readonly_groups(lead),
+        "not_yours_notice": (
+            ""
+            if can_change
+            else NOT_YOURS_READ_ONLY.format(
+                owner=lead.owner.get_full_name() or lead.owner.get_username()
+            )
+        ),
+        "qualify_steps": steps,
+        "qualify_steps_done": sum(1 for step in steps if step[2] not in (None, "")),
+        "is_qualified": lead.state == LeadState.QUALIFIED,
+        "later_stages": _later_stages(lead),
+        "flyout_open": False,
+        "timeline_entries": timeline_for(record=lead),
+        "note_form": note_form or NoteForm(),
+        "note_add_url": reverse("leads:lead-note-add", args=[lead.pk]),
+        "can_add_note": editable,
+    }
+    if flyout_open:
+        context.update(_stage_context(request, lead, stage_form))
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("leads.add_lead", raise_exception=True)
+def lead_create(request: HtmxHttpRequest) -> HttpResponse:
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        lead = services.lead_create(acting_user=request.user, data=form.cleaned_data)
+        messages.success(request, LEAD_CREATED)
+        return redirect(lead)
+    context = {"page_title": "New Lead", "lead": None, "form": form, "editable": True}
+    return render(request, "leads/lead_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    is_post = request.method == "POST"
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=is_post)
+    form = LeadForm(request.POST, instance=lead) if is_post else None
+    if form is not None and form.is_valid():
+        try:
+            services.lead_update(lead=lead, acting_user=request.user, data=form.cleaned_data)
+        except LeadError as error:
+            messages.error(request, error.message)
+            return redirect(lead)
+        messages.success(request, LEAD_SAVED)
+        return redirect(lead)
+    if form is not None:
+        # The page shows the stored lead around the form, not the values just typed.
+        lead.refresh_from_db()
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead, form=form))
+
+
+@require_http_methods(["GET", "POST"])
+def lead_stage_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The Qualify stage flyout: GET opens it, POST saves the steps and re-renders the bar."""
+    is_post = request.method == "POST"
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=is_post)
+    stage_form = QualifyStageForm(request.POST, instance=lead) if is_post else None
+    if stage_form is not None and stage_form.is_valid():
+        try:
+            lead = services.lead_qualify_stage_update(
+                lead=lead, acting_user=request.user, data=stage_form.cleaned_data
+            )
+        except LeadError as error:
+            stage_form.add_error(None, error.message)
+        else:
+            if not request.htmx:
+                messages.success(request, STAGE_SAVED)
+                return redirect(lead)
+            lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+            context = _detail_context(request, lead)
+            response = render(request, "leads/lead_detail.html#process-bar", context)
+            return trigger_client_event(response, "leadStageSaved", {"id": lead.pk})
+    if stage_form is not None:
+        lead.refresh_from_db()
+    context = _detail_context(request, lead, stage_form=stage_form, flyout_open=True)
+    if request.htmx:
+        partial = "process-bar" if is_post else "stage-flyout"
+        return render(request, f"leads/lead_detail.html#{partial}", context)
+    return render(request, "leads/lead_detail.html", context)
+
+
+@require_GET
+def lead_lookup(request: HtmxHttpRequest, record_type: str) -> HttpResponse:
+    """Options for the Existing Account / Existing Contact pickers (a search box feeds them)."""
+    query = request.GET.get(f"{record_type}_q", "")
+    try:
+        selected = int(request.GET.get(f"existing_{record_type}") or 0) or None
+    except ValueError:
+        selected = None
+    if record_type == "account":
+        options = selectors.account_lookup(query=query, selected_id=selected)
+    elif record_type == "contact":
+        options = selectors.contact_lookup(query=query, selected_id=selected)
+    else:
+        raise Http404
+    context = {"options": options, "selected": selected}
+    return render(request, "leads/lead_detail.html#lookup-options", context)
+
+
+@require_POST
+def lead_note_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
+    note_form = NoteForm(request.POST, request.FILES)
+    if lead.is_closed:
+        note_form.add_error(None, services.LEAD_CLOSED_READ_ONLY)
+    elif note_form.is_valid():
+        try:
+            timeline_note_add(
+                record=lead,
+                author=request.user,
+                title=note_form.cleaned_data["title"],
+                body=note_form.cleaned_data["body"],
+                attachment=note_form.cleaned_data.get("attachment") or None,
+            )
+        except TimelineError as error:
+            note_form.add_error(None, error.message)
+        else:
+            if not request.htmx:
+                messages.success(request, NOTE_ADDED)
+                return redirect(lead)
+            note_form = None
+    context = _detail_context(request, lead, note_form=note_form)
+    if request.htmx:
+        return render(request, "leads/lead_detail.html#timeline", context)
+    return render(request, "leads/lead_detail.html", context)
+
+
+# Disqualify, reactivate, delete: one lead ------------------------------------------------------
+
+
+def _dialog(
+    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A dialog swapped into #modal-root (htmx), or the same content as a page without JS."""
+    if request.htmx:
+        return render(request, f"{template}#{partial}", context)
+    return render(request, template, {**context, "as_page": True})
+
+
+def _navigate(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+def lead_disqualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
+    form = DisqualifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lead_disqualify(
+                lead=lead, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+        except LeadError as error:
+            form.add_error(None, error.message)
+        else:
+            reason = dict(form.fields["reason"].choices)[form.cleaned_data["reason"]]
+            messages.success(request, LEAD_DISQUALIFIED.format(reason=reason))
+            return _navigate(request, lead.get_absolute_url())
+    elif request.method == "GET" and lead.is_closed:
+        form.add_error(None, services.LEAD_CLOSED)
+    elif request.method == "GET" and selectors.lead_has_opportunity(lead=lead):
+        form.add_error(None, services.LEAD_HAS_OPPORTUNITY)
+    context = {
+        "page_title": "Disqualify lead",
+        "lead": lead,
+        "form": form,
+        "action": reverse("leads:lead-disqualify", args=[lead.pk]),
+        "cancel_url": lead.get_absolute_url(),
+    }
+    return _dialog(request, "leads/lead_disqualify.html", "disqualify-dialog", context)
+
+
+@require_POST
+def lead_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
+    try:
+        services.lead_reactivate(lead=lead, acting_user=request.user)
+    except LeadError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, LEAD_REACTIVATED)
+    return _navigate(request, lead.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def lead_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+    if not selectors.lead_can_delete(request.user, lead):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.lead_delete(lead=lead, acting_user=request.user)
+        except LeadError as error:
+            messages.error(request, error.message)
+            return _navigate(request, lead.get_absolute_url())
+        messages.success(request, LEAD_DELETED)
+        return _navigate(request, reverse("leads:lead-list"))
+    context = {
+        "page_title": "Delete lead",
+        "lead": lead,
+        "action": reverse("leads:lead-delete", args=[lead.pk]),
+        "cancel_url": lead.get_absolute_url(),
+    }
+    return _dialog(request, "leads/lead_delete.html", "delete-dialog", context)
+
+
+# Bulk commands from the grid ------------------------------------------------------------------
+
+
+def _selection(request: HtmxHttpRequest) -> tuple[LeadSelectionForm, list[int]]:
+    """The grid's selection resolved to lead ids ("all N in this view" included)."""
+    form = LeadSelectionForm(request.POST)
+    if not form.is_valid():
+        return form, []
+    ids = selectors.lead_ids_for_selection(
+        user=request.user,
+        view=form.cleaned_data["view"] or selectors.DEFAULT_VIEW,
+        query=form.cleaned_data["q"],
+        lead_ids=form.cleaned_data["lead_ids"],
+        select_all_matching=form.cleaned_data["select_all_matching"],
+    )
+    return form, ids
+
+
+def _selection_fields(form: LeadSelectionForm) -> list[tuple[str, str]]:
+    """The selection again as hidden fields, so that the dialog's POST acts on the same leads."""
+    data = form.cleaned_data
+    fields = [("view", data["view"] or selectors.DEFAULT_VIEW), ("q", data["q"])]
+    if data["select_all_matching"]:
+        return [*fields, ("select_all_matching", "1")]
+    return fields + [("lead_ids", str(lead_id)) for lead_id in data["lead_ids"]]
+
+
+def _back_to_grid(form: LeadSelectionForm) -> str:
+    data = form.cleaned_data if form.is_valid() else {}
+    return _grid_url(view=data.get("view") or selectors.DEFAULT_VIEW, q=data.get("q", ""))
+
+
+def _report(request: HtmxHttpRequest, form: LeadSelectionForm) -> HttpResponse:
+    """The messages of a bulk command: the grid refreshes itself and any dialog closes (htmx),
+    or the browser goes back to the grid (no JS)."""
+    if not request.htmx:
+        return redirect(_back_to_grid(form))
+    response = render(request, "includes/messages.html")
+    return trigger_client_event(
+        trigger_client_event(response, "leadsChanged", {}), "dialogClosed", {}
+    )
+
+
+def _report_outcome(
+    request: HtmxHttpRequest, outcome: BulkOutcome, *, done: str, not_done: str
+) -> None:
+    if outcome.done_count:
+        noun = "lead" if outcome.done_count == 1 else "leads"
+        messages.success(request, f"{outcome.done_count} {noun} {done}.")
+    if outcome.failed_count:
+        noun = "lead was" if outcome.failed_count == 1 else "leads were"
+        messages.warning(request, f"{outcome.failed_count} {noun} not {not_done}:")
+        for failure in outcome.failures[:BULK_FAILURES_LISTED]:
+            messages.warning(request, f"{failure.label}: {failure.reason}")
+        hidden = outcome.failed_count - BULK_FAILURES_LISTED
+        if hidden > 0:
+            messages.warning(request, f"… and {hidden} more.")
+
+
+def _nothing_selected(request: HtmxHttpRequest, form: LeadSelectionForm) -> HttpResponse:
+    for error in form.non_field_errors() or form.errors.get("lead_ids", []):
+        messages.error(request, error)
+    if not form.errors:
+        messages.error(request, "None of the selected leads exists any more.")
+    return _report(request, form)
+
+
+@require_POST
+def lead_bulk_disqualify(request: HtmxHttpRequest) -> HttpResponse:
+    """First POST (the grid's selection): the dialog with the status reasons; second POST
+    (with a reason): disqualify each selected lead on its own and report."""
+    selection, lead_ids = _selection(request)
+    if not lead_ids:
+        return _nothing_selected(request, selection)
+    form = DisqualifyForm(request.POST if "reason" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        outcome = services.leads_disqualify(
+            lead_ids=lead_ids, reason=form.cleaned_data["reason"], acting_user=request.user
+        )
+        _report_outcome(request, outcome, done="disqualified", not_done="disqualified")
+        return _report(request, selection)
+    context = {
+        "page_title": "Disqualify leads",
+        "form": form,
+        "selection_fields": _selection_fields(selection),
+        "count": len(lead_ids),
+        "action": reverse("leads:lead-bulk-disqualify"),
+        "cancel_url": _back_to_grid(selection),
+    }
+    return _dialog(request, "leads/lead_disqualify.html", "disqualify-dialog", context)
+
+
+@require_POST
+def lead_bulk_reactivate(request: HtmxHttpRequest) -> HttpResponse:
+    selection, lead_ids = _selection(request)
+    if not lead_ids:
+        return _nothing_selected(request, selection)
+    outcome = services.leads_reactivate(lead_ids=lead_ids, acting_user=request.user)
+    _report_outcome(request, outcome, done="reactivated", not_done="reactivated")
+    return _report(request, selection)
+
+
+@require_POST
+def lead_bulk_delete(request: HtmxHttpRequest) -> HttpResponse:
+    """First POST: the "Delete permanently" confirmation; second (confirm=1): delete."""
+    selection, lead_ids = _selection(request)
+    if not lead_ids:
+        return _nothing_selected(request, selection)
+    if request.POST.get("confirm") == "1":
+        outcome = services.leads_delete(lead_ids=lead_ids, acting_user=request.user)
+        _report_outcome(request, outcome, done="deleted", not_done="deleted")
+        return _report(request, selection)
+    context = {
+        "page_title": "Delete leads",
+        "selection_fields": _selection_fields(selection),
+        "count": len(lead_ids),
+        "action": reverse("leads:lead-bulk-delete"),
+        "cancel_url": _back_to_grid(selection),
+    }
+    return _dialog(request, "leads/lead_delete.html", "delete-dialog", context)

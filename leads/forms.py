@@ -1,0 +1,129 @@
+"""Forms for the lead screens: the main lead form, the Qualify stage flyout, the disqualify
+dialog and the grid's row selection. They parse and validate; services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from crm.models import Account, Contact
+from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
+from leads.selectors import LEAD_VIEWS, QUICK_FIND_MAX_LENGTH
+from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS
+
+SELECT_LEADS_FIRST = "Select at least one lead first."
+
+
+class LeadForm(forms.ModelForm):
+    """Create and edit a lead. Labels are the model's verbose names (the SPEC's words)."""
+
+    class Meta:
+        model = Lead
+        fields = list(LEAD_FORM_FIELDS)
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "business_phone": forms.TextInput(attrs={"type": "tel"}),
+            "mobile_phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    # The groups of the form page, in order: (heading, field names).
+    groups = (
+        (
+            "Contact",
+            (
+                "topic",
+                "first_name",
+                "last_name",
+                "job_title",
+                "business_phone",
+                "mobile_phone",
+                "email",
+            ),
+        ),
+        (
+            "Company",
+            (
+                "company_name",
+                "website",
+                "street1",
+                "street2",
+                "street3",
+                "city",
+                "state_province",
+                "postal_code",
+                "country",
+                "industry",
+            ),
+        ),
+        ("Details", ("description", "lead_source", "rating", "need")),
+    )
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.groups]
+
+
+class QualifyStageForm(forms.ModelForm):
+    """The Qualify stage's steps, edited in the process bar's flyout.
+
+    Existing Account and Existing Contact accept any record id; the page lists only a few
+    options at a time (the selected one and what the search box finds), never the whole table.
+    """
+
+    existing_account = forms.ModelChoiceField(
+        queryset=Account.objects.all(), required=False, label="Existing Account"
+    )
+    existing_contact = forms.ModelChoiceField(
+        queryset=Contact.objects.all(), required=False, label="Existing Contact"
+    )
+
+    class Meta:
+        model = Lead
+        fields = list(QUALIFY_STAGE_FIELDS)
+        widgets = {"qualification_comments": forms.Textarea(attrs={"rows": 3})}
+
+    def selected_id(self, name: str) -> int | None:
+        """The id currently chosen in a lookup field (typed value when bound)."""
+        value = self[name].value()
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+
+class DisqualifyForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Status Reason",
+        choices=[(reason, LeadStatus(reason).label) for reason in DISQUALIFY_REASONS],
+        initial=DISQUALIFY_REASONS[0],
+    )
+
+
+class IdListField(forms.Field):
+    """Repeated integer values (`lead_ids=3&lead_ids=7`)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("The selection is not valid.") from None
+
+
+class LeadSelectionForm(forms.Form):
+    """The grid's selection: ticked rows, or every lead of the view ("select all N")."""
+
+    lead_ids = IdListField(required=False)
+    select_all_matching = forms.BooleanField(required=False)
+    view = forms.ChoiceField(choices=LEAD_VIEWS, required=False)
+    q = forms.CharField(required=False, max_length=QUICK_FIND_MAX_LENGTH)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("select_all_matching") and not cleaned.get("lead_ids"):
+            raise forms.ValidationError(SELECT_LEADS_FIRST)
+        return cleaned

@@ -1,0 +1,232 @@
+"""Reads for leads: the grid's views, quick find and sort, one lead for a user, and the
+selection that bulk commands (qualify, disqualify, reactivate, delete) act on."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm.models import Account, Contact
+from leads.models import Lead, LeadState
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+MANAGE_ALL_LEADS = "leads.manage_all_leads"
+DELETE_LEAD = "leads.delete_lead"
+
+
+class LeadView(models.TextChoices):
+    MY_OPEN = "my_open", "My Open Leads"
+    OPEN = "open", "Open Leads"
+    CLOSED = "closed", "Closed Leads"
+    ALL = "all", "All Leads"
+    OPENED_THIS_WEEK = "opened_this_week", "Leads Opened This Week"
+    OPENED_LAST_WEEK = "opened_last_week", "Leads Opened Last Week"
+
+
+DEFAULT_VIEW = LeadView.MY_OPEN
+# The views in the order the view picker lists them: (value, label).
+LEAD_VIEWS: list[tuple[str, str]] = list(LeadView.choices)
+
+# Sortable grid columns: the key in `?sort=` (prefixed "-" for descending) and the fields
+# it orders by. Anything else falls back to the default sort, so a crafted URL cannot order
+# by an arbitrary field.
+SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("last_name", "first_name"),
+    "topic": ("topic",),
+    "company_name": ("company_name",),
+    "email": ("email",),
+    "business_phone": ("business_phone",),
+    "status_reason": ("status_reason",),
+    "owner": ("owner__last_name", "owner__first_name", "owner__username"),
+    "created_at": ("created_at",),
+}
+DEFAULT_SORT = "-created_at"
+# Quick find looks at most this many characters (the widest searched column is Topic's 300).
+QUICK_FIND_MAX_LENGTH = 100
+LOOKUP_LIMIT = 50
+
+
+def lead_view_or_default(view: str | None) -> LeadView:
+    return LeadView(view) if view in LeadView.values else DEFAULT_VIEW
+
+
+def lead_sort_or_default(sort: str | None) -> str:
+    key = (sort or "").removeprefix("-")
+    return sort if sort and key in SORT_FIELDS else DEFAULT_SORT
+
+
+def week_start(now: datetime | None = None) -> datetime:
+    """Monday 00:00 of the current week in the site's time zone, as an aware datetime."""
+    today = timezone.localdate(now)
+    monday = today - timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.combine(monday, time.min))
+
+
+def _view_filter(*, user: AnyUser, view: LeadView, now: datetime | None = None) -> Q:
+    if view == LeadView.MY_OPEN:
+        return Q(owner_id=user.pk, state=LeadState.OPEN)
+    if view == LeadView.OPEN:
+        return Q(state=LeadState.OPEN)
+    if view == LeadView.CLOSED:
+        return Q(state__in=[LeadState.QUALIFIED, LeadState.DISQUALIFIED])
+    if view == LeadView.OPENED_THIS_WEEK:
+        start = week_start(now)
+        return Q(created_at__gte=start, created_at__lt=start + timedelta(days=7))
+    if view == LeadView.OPENED_LAST_WEEK:
+        start = week_start(now)
+        return Q(created_at__gte=start - timedelta(days=7), created_at__lt=start)
+    return Q()
+
+
+def _quick_find_filter(query: str) -> Q:
+    """Case-insensitive "begins with" on first, last and full name, email, phone, company."""
+    return (
+        Q(first_name__istartswith=query)
+        | Q(last_name__istartswith=query)
+        | Q(full_name__istartswith=query)
+        | Q(email__istartswith=query)
+        | Q(business_phone__istartswith=query)
+        | Q(company_name__istartswith=query)
+    )
+
+
+def lead_list(
+    *,
+    user: AnyUser,
+    view: str = DEFAULT_VIEW,
+    query: str = "",
+    sort: str = DEFAULT_SORT,
+    now: datetime | None = None,
+) -> models.QuerySet[Lead]:
+    """The leads of one grid view, quick-found and sorted (stable: ties broken by newest id)."""
+    leads = Lead.objects.select_related("owner").filter(
+        _view_filter(user=user, view=lead_view_or_default(view), now=now)
+    )
+    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+    if query:
+        leads = leads.annotate(full_name=Concat("first_name", Value(" "), "last_name")).filter(
+            _quick_find_filter(query)
+        )
+    sort = lead_sort_or_default(sort)
+    descending = sort.startswith("-")
+    fields = SORT_FIELDS[sort.removeprefix("-")]
+    order = [f"-{field}" if descending else field for field in fields]
+    return leads.order_by(*order, "-id")
+
+
+def lead_ids_for_selection(
+    *,
+    user: AnyUser,
+    view: str,
+    query: str,
+    lead_ids: list[int],
+    select_all_matching: bool,
+) -> list[int]:
+    """The ids a bulk command acts on.
+
+    "Select all N leads in this view" means every lead the view and quick find match now,
+    in the grid's default order; otherwise the ticked ids that still exist, in the order given.
+    Every signed-in user may see every lead, so nothing else filters them out here; whether the
+    user may change each lead is decided per lead by the command.
+    """
+    if select_all_matching:
+        return list(lead_list(user=user, view=view, query=query).values_list("id", flat=True))
+    wanted = list(dict.fromkeys(lead_ids))
+    existing = set(Lead.objects.filter(pk__in=wanted).values_list("id", flat=True))
+    return [lead_id for lead_id in wanted if lead_id in existing]
+
+
+def lead_can_change(user: AnyUser, lead: Lead) -> bool:
+    """Owners change their leads; the sales manager permission allows any lead."""
+    if not user.is_authenticated:
+        return False
+    return lead.owner_id == user.pk or user.has_perm(MANAGE_ALL_LEADS)
+
+
+def lead_can_delete(user: AnyUser, lead: Lead) -> bool:
+    """Owners delete their leads; the delete permission allows any lead."""
+    if not user.is_authenticated:
+        return False
+    return lead.owner_id == user.pk or user.has_perm(DELETE_LEAD)
+
+
+def lead_get_for_user(*, user: AnyUser, pk: int, for_change: bool = False) -> Lead:
+    """One lead: 404 when it does not exist, PermissionDenied when `for_change` and the user
+    may not change it. Any signed-in user may view any lead."""
+    lead = get_object_or_404(
+        Lead.objects.select_related(
+            "owner",
+            "existing_account",
+            "existing_contact",
+            "parent_account",
+            "parent_contact",
+            "qualifying_opportunity",
+        ),
+        pk=pk,
+    )
+    if for_change and not lead_can_change(user, lead):
+        raise PermissionDenied
+    return lead
+
+
+def lead_has_opportunity(*, lead: Lead) -> bool:
+    """True when an opportunity is associated with the lead: its qualifying opportunity, or
+    any opportunity whose Originating Lead it is (that link survives a reactivation)."""
+    if lead.qualifying_opportunity_id is not None:
+        return True
+    return lead.origins.filter(opportunity__isnull=False).exists()
+
+
+def lead_ids_with_opportunity(*, lead_ids: list[int]) -> set[int]:
+    """The same test as `lead_has_opportunity` for many leads in one query."""
+    return set(
+        Lead.objects.filter(pk__in=lead_ids)
+        .filter(Q(qualifying_opportunity__isnull=False) | Q(origins__opportunity__isnull=False))
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def account_lookup(*, query: str = "", selected_id: int | None = None) -> list[Account]:
+    """Accounts for the Existing Account picker: the selected one first, then up to
+    LOOKUP_LIMIT whose name begins with the query (or the first ones by name)."""
+    return _lookup(Account.objects.order_by("name", "id"), "name", query, selected_id)
+
+
+def contact_lookup(*, query: str = "", selected_id: int | None = None) -> list[Contact]:
+    """Contacts for the Existing Contact picker, matched on first, last or full name, email."""
+    contacts = Contact.objects.select_related("account").order_by("last_name", "first_name", "id")
+    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+    matches = contacts
+    if query:
+        matches = contacts.annotate(full_name=Concat("first_name", Value(" "), "last_name")).filter(
+            Q(first_name__istartswith=query)
+            | Q(last_name__istartswith=query)
+            | Q(full_name__istartswith=query)
+            | Q(email__istartswith=query)
+        )
+    return _with_selected(contacts, list(matches[:LOOKUP_LIMIT]), selected_id)
+
+
+def _lookup(records: models.QuerySet, field: str, query: str, selected_id: int | None) -> list:
+    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+    matches = records.filter(**{f"{field}__istartswith": query}) if query else records
+    return _with_selected(records, list(matches[:LOOKUP_LIMIT]), selected_id)
+
+
+def _with_selected(records: models.QuerySet, found: list, selected_id: int | None) -> list:
+    if selected_id is None or any(record.pk == selected_id for record in found):
+        return found
+    selected = records.filter(pk=selected_id).first()
+    return [selected, *found] if selected else found
