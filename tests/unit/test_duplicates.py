@@ -1,0 +1,183 @@
+"""Duplicate detection: indexed lookups on the normalised match columns."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.matching import normalize_company_name, normalize_full_name
+from qualification.duplicates import (
+    DuplicateRules,
+    account_duplicates,
+    account_duplicates_for,
+    contact_duplicates,
+    contact_duplicates_for,
+)
+from tests.factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "name", ["contoso", "CONTOSO", "Contoso Ltd", "Contoso, Inc.", "contoso gmbh"]
+)
+def test_it_matches_an_account_by_name_ignoring_case_punctuation_and_legal_suffixes(name):
+    contoso = AccountFactory(name="Contoso, Ltd.", website="")
+
+    assert account_duplicates(name=name) == [contoso]
+
+
+def test_it_does_not_match_a_different_company():
+    AccountFactory(name="Contoso, Ltd.", website="")
+
+    assert account_duplicates(name="Contoso Pharma") == []
+    assert account_duplicates(name="") == []
+
+
+def test_it_matches_an_account_by_website_domain():
+    contoso = AccountFactory(name="Contoso", website="https://contoso.example/about")
+
+    assert account_duplicates(name="Something Else", website="www.CONTOSO.example") == [contoso]
+    assert account_duplicates(name="Something Else", website="https://other.example") == []
+
+
+def test_it_lists_an_account_matching_both_ways_once():
+    contoso = AccountFactory(name="Contoso", website="https://contoso.example")
+
+    assert account_duplicates(name="Contoso Inc", website="http://contoso.example") == [contoso]
+
+
+def test_it_follows_the_account_rules():
+    AccountFactory(name="Contoso", website="https://contoso.example")
+    by_domain_only = DuplicateRules(account_by_name=False)
+    by_name_only = DuplicateRules(account_by_domain=False)
+
+    assert account_duplicates(name="Contoso", website="", rules=by_domain_only) == []
+    assert account_duplicates(name="Other", website="contoso.example", rules=by_name_only) == []
+
+
+def test_it_matches_a_contact_by_email_ignoring_case():
+    nina = ContactFactory(email="Nina.Novak@Fabrikam.example")
+
+    assert contact_duplicates(
+        first_name="X", last_name="Y", email="NINA.NOVAK@fabrikam.EXAMPLE"
+    ) == [nina]
+
+
+def test_it_matches_a_contact_by_full_name_within_the_same_account_only():
+    contoso, fabrikam = AccountFactory(name="Contoso"), AccountFactory(name="Fabrikam")
+    nina = ContactFactory(first_name="Nina", last_name="Novak", email="", account=contoso)
+    ContactFactory(first_name="Nina", last_name="Novak", email="", account=fabrikam)
+    ContactFactory(first_name="Nina", last_name="Novak", email="", account=None)
+
+    found = contact_duplicates(first_name="NINA", last_name="novak", account_id=contoso.pk)
+
+    assert found == [nina]
+
+
+def test_it_matches_a_contact_by_full_name_within_the_same_company_for_a_new_account():
+    contoso = AccountFactory(name="Contoso Ltd")
+    nina = ContactFactory(first_name="Nina", last_name="Novak", email="", account=contoso)
+
+    assert contact_duplicates(
+        first_name="Nina", last_name="Novak", company_name="CONTOSO, INC."
+    ) == [nina]
+    assert contact_duplicates(first_name="Nina", last_name="Novak", company_name="Other") == []
+
+
+def test_it_does_not_match_a_contact_by_name_alone():
+    ContactFactory(first_name="Nina", last_name="Novak", email="", account=None)
+
+    assert contact_duplicates(first_name="Nina", last_name="Novak") == []
+
+
+def test_it_follows_the_contact_rules():
+    contoso = AccountFactory(name="Contoso")
+    ContactFactory(first_name="Nina", last_name="Novak", email="nina@x.example", account=contoso)
+
+    no_email = DuplicateRules(contact_by_email=False)
+    no_name = DuplicateRules(contact_by_name=False)
+    assert (
+        contact_duplicates(first_name="A", last_name="B", email="nina@x.example", rules=no_email)
+        == []
+    )
+    assert (
+        contact_duplicates(
+            first_name="Nina", last_name="Novak", account_id=contoso.pk, rules=no_name
+        )
+        == []
+    )
+
+
+def test_it_looks_up_many_account_candidates_in_one_query(django_assert_num_queries):
+    contoso = AccountFactory(name="Contoso Ltd", website="https://contoso.example")
+    fabrikam = AccountFactory(name="Fabrikam", website="https://fabrikam.example")
+    AccountFactory(name="Northwind", website="https://northwind.example")
+
+    with django_assert_num_queries(1):
+        matches = account_duplicates_for(
+            names={"contoso", "tailspin", normalize_company_name("Fabrikam Inc")},
+            domains={"fabrikam.example", "adatum.example"},
+        )
+
+    assert matches.by_name == {"contoso": [contoso], "fabrikam": [fabrikam]}
+    assert matches.by_domain == {"fabrikam.example": [fabrikam]}
+    assert matches.for_candidate(name="fabrikam", domain="fabrikam.example") == [fabrikam]
+    assert matches.for_candidate(name="tailspin", domain="adatum.example") == []
+
+
+def test_it_looks_up_many_contact_candidates_in_one_query(django_assert_num_queries):
+    contoso = AccountFactory(name="Contoso")
+    fabrikam = AccountFactory(name="Fabrikam")
+    by_email = ContactFactory(email="ann@contoso.example", account=None)
+    by_account = ContactFactory(first_name="Bo", last_name="Berg", email="", account=contoso)
+    by_company = ContactFactory(first_name="Cy", last_name="Chan", email="", account=fabrikam)
+    # Same name, other account: a pair that the IN lookups find but that does not match.
+    ContactFactory(first_name="Bo", last_name="Berg", email="", account=fabrikam)
+
+    with django_assert_num_queries(1):
+        matches = contact_duplicates_for(
+            emails={"ann@contoso.example", "nobody@example.com"},
+            names_in_accounts={(contoso.pk, normalize_full_name("Bo", "Berg"))},
+            names_in_companies={("fabrikam", normalize_full_name("Cy", "Chan"))},
+        )
+
+    assert matches.by_email == {"ann@contoso.example": [by_email]}
+    assert matches.by_account_name == {(contoso.pk, "bo berg"): [by_account]}
+    assert matches.by_company_name == {("fabrikam", "cy chan"): [by_company]}
+
+
+def test_it_makes_no_query_without_keys(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert account_duplicates_for(names={""}, domains=set()).by_name == {}
+        assert contact_duplicates_for(emails={""}).by_email == {}
+
+
+def _query_plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_it_uses_indexes_not_table_scans():
+    account = AccountFactory(name="Contoso")
+    ContactFactory(first_name="Nina", last_name="Novak", account=account)
+
+    with CaptureQueriesContext(connection) as queries:
+        account_duplicates(name="Contoso", website="contoso.example")
+        contact_duplicates(
+            first_name="Nina",
+            last_name="Novak",
+            email="nina@contoso.example",
+            account_id=account.pk,
+            company_name="Contoso",
+        )
+
+    plans = [_query_plan(query["sql"]) for query in queries.captured_queries]
+    assert len(plans) == 2
+    for plan in plans:
+        assert "INDEX" in plan
+        assert "SCAN crm_account " not in f"{plan} "
+        assert "SCAN crm_contact " not in f"{plan} "
