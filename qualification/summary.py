@@ -128,11 +128,11 @@ class BuiltinSummariser:
 
         who = facts.full_name or "This lead"
         if facts.job_title and facts.company_name:
-            intro = f"{who} is {facts.job_title} at {facts.company_name}."
+            intro = _sentence(f"{who} is {facts.job_title} at {facts.company_name}")
         elif facts.job_title:
-            intro = f"{who} is {facts.job_title}."
+            intro = _sentence(f"{who} is {facts.job_title}")
         elif facts.company_name:
-            intro = f"{who} works at {facts.company_name}."
+            intro = _sentence(f"{who} works at {facts.company_name}")
         else:
             intro = f"{who} has no company on record."
         if facts.topic:
