@@ -408,7 +408,8 @@ def leads_delete(*, lead_ids: list[int], acting_user: AbstractBaseUser) -> BulkO
                         BulkFailure(lead.pk, str(lead), LEAD_DELETE_NOT_ALLOWED)
                     )
                     continue
+                lead_id = lead.pk  # delete() clears it
                 timeline_delete_for(record=lead)
                 lead.delete()
-                outcome.done.append(lead.pk)
+                outcome.done.append(lead_id)
     return outcome
