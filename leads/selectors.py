@@ -94,7 +94,7 @@ def _quick_find_filter(query: str) -> Q:
     return (
         Q(first_name__istartswith=query)
         | Q(last_name__istartswith=query)
-        | Q(full_name__istartswith=query)
+        | Q(search_name__istartswith=query)
         | Q(email__istartswith=query)
         | Q(business_phone__istartswith=query)
         | Q(company_name__istartswith=query)
@@ -115,7 +115,7 @@ def lead_list(
     )
     query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
     if query:
-        leads = leads.annotate(full_name=Concat("first_name", Value(" "), "last_name")).filter(
+        leads = leads.annotate(search_name=Concat("first_name", Value(" "), "last_name")).filter(
             _quick_find_filter(query)
         )
     sort = lead_sort_or_default(sort)
@@ -210,10 +210,12 @@ def contact_lookup(*, query: str = "", selected_id: int | None = None) -> list[C
     query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
     matches = contacts
     if query:
-        matches = contacts.annotate(full_name=Concat("first_name", Value(" "), "last_name")).filter(
+        matches = contacts.annotate(
+            search_name=Concat("first_name", Value(" "), "last_name")
+        ).filter(
             Q(first_name__istartswith=query)
             | Q(last_name__istartswith=query)
-            | Q(full_name__istartswith=query)
+            | Q(search_name__istartswith=query)
             | Q(email__istartswith=query)
         )
     return _with_selected(contacts, list(matches[:LOOKUP_LIMIT]), selected_id)

@@ -49,6 +49,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    # Every test creates users; the default hasher makes each one cost half a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _note_with_file(lead: Lead, author: User) -> TimelineEntry:
     return timeline_note_add(
         record=lead,
