@@ -394,6 +394,15 @@ def _split_relations(
     return plain, relations
 
 
+def _mapped_plain_values(*, model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """The mapped values a new record takes as typed values. A mapping row naming a field the
+    engine sets itself (possible only around the admin's checks) is ignored, not an error the
+    salesperson could not fix."""
+    allowed = set(record_editable_fields(model=model))
+    plain, _ = _split_relations(model=model, values=values)
+    return {name: value for name, value in plain.items() if name in allowed}
+
+
 def _record_resolve[T: (Account, Contact)](
     *,
     model: type[T],
@@ -423,7 +432,7 @@ def _record_resolve[T: (Account, Contact)](
             errors[key] = {"existing_id": [EXISTING_NOT_FOUND.format(record=label)]}
             return _Resolved()
         return _Resolved(existing=existing)
-    plain, _ = _split_relations(model=model, values=record_plan.initial)
+    plain = _mapped_plain_values(model=model, values=record_plan.initial)
     cleaned, field_errors = _values_clean(model=model, values={**plain, **decision.values})
     if model is Account and "name" in field_errors and not cleaned.get("name"):
         field_errors["name"] = [ACCOUNT_NEEDS_NAME]
@@ -448,7 +457,7 @@ def _opportunity_rows(
             "__all__": [TOO_MANY_OPPORTUNITIES.format(max=plan.max_opportunities)]
         }
         return []
-    plain, _ = _split_relations(model=Opportunity, values=plan.opportunity.initial)
+    plain = _mapped_plain_values(model=Opportunity, values=plan.opportunity.initial)
     cleaned_rows: list[dict[str, Any]] = []
     for position, row in enumerate(rows):
         cleaned, field_errors = _values_clean(model=Opportunity, values={**plain, **row})
@@ -467,7 +476,6 @@ def _check_open(lead: Lead) -> None:
 
 def _check_duplicates(
     *,
-    lead: Lead,
     qualification_settings: QualificationSettings,
     account: _Resolved[Account],
     contact: _Resolved[Contact],
@@ -580,6 +588,51 @@ def _timeline_write(
     timeline_entries_bulk_add(entries=entries)
 
 
+def _lead_get(*, lead_id: int, lock: bool) -> Lead:
+    leads = Lead.objects.select_related("existing_account", "existing_contact")
+    if lock:
+        # `of` keeps the lock on the lead row alone (not on the joined account and contact).
+        leads = leads.select_for_update(of=("self",))
+    return leads.get(pk=lead_id)
+
+
+def _decide(
+    *,
+    lead: Lead,
+    qualification_settings: QualificationSettings,
+    mappings: dict[str, list[FieldMapping]],
+    decisions: QualifyDecisions,
+) -> tuple[QualifyPlan, _Resolved[Account], _Resolved[Contact], list[dict[str, Any]]]:
+    """Resolve and validate every decision, then look for duplicates; writes nothing.
+
+    Raises QualifyValidationError or DuplicatesFoundError.
+    """
+    plan = _plan_build(
+        lead=lead,
+        qualification_settings=qualification_settings,
+        mappings=mappings,
+        with_duplicates=False,
+    )
+    errors: dict[str, dict[str, list[str]]] = {}
+    account = _record_resolve(
+        model=Account, record_plan=plan.account, decision=decisions.account, errors=errors
+    )
+    contact = _record_resolve(
+        model=Contact, record_plan=plan.contact, decision=decisions.contact, errors=errors
+    )
+    rows = _opportunity_rows(plan=plan, decisions=decisions, errors=errors)
+    has_customer = account.existing or account.creates or contact.existing or contact.creates
+    if rows and not has_customer and not ({"account", "contact"} & errors.keys()):
+        errors["opportunity-0"] = {"__all__": [OPPORTUNITY_NEEDS_CUSTOMER]}
+        raise QualifyValidationError(errors, OPPORTUNITY_NEEDS_CUSTOMER)
+    if errors:
+        raise QualifyValidationError(errors)
+    _check_duplicates(
+        qualification_settings=qualification_settings, account=account, contact=contact
+    )
+    return plan, account, contact, rows
+
+
 def lead_qualify(
     *,
     lead_id: int,
@@ -603,46 +656,29 @@ def lead_qualify(
         # Summarise before the transaction, from the lead as it is now: a slow summary
         # endpoint (bounded by its timeout) must never hold the lead's row lock, and any
         # failure there falls back to the built-in summary instead of failing the qualify.
-        unlocked = Lead.objects.filter(pk=lead_id).first()
-        if unlocked is not None and unlocked.is_open:
-            summary = lead_summary_build(lead=unlocked)
+        # The decisions are checked first (without writing) so that a screen with errors or
+        # duplicates comes back at once instead of waiting for a summary it will not use.
+        unlocked = _lead_get(lead_id=lead_id, lock=False)
+        _check_open(unlocked)
+        _decide(
+            lead=unlocked,
+            qualification_settings=qualification_settings,
+            mappings=mappings,
+            decisions=decisions,
+        )
+        summary = lead_summary_build(lead=unlocked)
 
     with transaction.atomic():
         # Lock the lead row: a double click, a second tab or a replayed POST waits here, then
         # sees the lead qualified and creates nothing.
-        lead = (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("existing_account", "existing_contact")
-            .get(pk=lead_id)
-        )
+        lead = _lead_get(lead_id=lead_id, lock=True)
         _check_open(lead)
-        plan = _plan_build(
+        # Decide and validate everything again under the lock, before the first write.
+        plan, account, contact, rows = _decide(
             lead=lead,
             qualification_settings=qualification_settings,
             mappings=mappings,
-            with_duplicates=False,
-        )
-
-        # Decide and validate everything before the first write.
-        errors: dict[str, dict[str, list[str]]] = {}
-        account = _record_resolve(
-            model=Account, record_plan=plan.account, decision=decisions.account, errors=errors
-        )
-        contact = _record_resolve(
-            model=Contact, record_plan=plan.contact, decision=decisions.contact, errors=errors
-        )
-        rows = _opportunity_rows(plan=plan, decisions=decisions, errors=errors)
-        has_customer = account.existing or account.creates or contact.existing or contact.creates
-        if rows and not has_customer and not ({"account", "contact"} & errors.keys()):
-            errors["opportunity-0"] = {"__all__": [OPPORTUNITY_NEEDS_CUSTOMER]}
-            raise QualifyValidationError(errors, OPPORTUNITY_NEEDS_CUSTOMER)
-        if errors:
-            raise QualifyValidationError(errors)
-        _check_duplicates(
-            lead=lead,
-            qualification_settings=qualification_settings,
-            account=account,
-            contact=contact,
+            decisions=decisions,
         )
 
         account_record = account.existing

@@ -393,6 +393,35 @@ def test_it_qualifies_with_the_builtin_summary_when_the_endpoint_is_down(lead, u
     assert result.lead.state == LeadState.QUALIFIED
 
 
+def test_it_does_not_wait_for_a_summary_when_the_decisions_are_refused(lead, user):
+    configure(opportunity_mode=CreationMode.SALESPERSON, summarize_after_qualify=True)
+
+    with (
+        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        pytest.raises(QualifyValidationError),
+    ):
+        lead_qualify(
+            lead_id=lead.pk,
+            acting_user=user,
+            decisions=QualifyDecisions(opportunities=[{"topic": ""}]),
+        )
+
+    summarise.assert_not_called()
+
+
+def test_it_does_not_wait_for_a_summary_when_duplicates_stop_the_qualify(lead, user):
+    configure(summarize_after_qualify=True)
+    AccountFactory(name="Fabrikam", website="")
+
+    with (
+        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        pytest.raises(DuplicatesFoundError),
+    ):
+        lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    summarise.assert_not_called()
+
+
 # Existing records, links, origins ----------------------------------------------------------
 
 
@@ -713,7 +742,7 @@ def test_it_creates_duplicates_silently_when_detection_is_off(lead, user):
 # Query counts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("summary", "queries"), [(False, 15), (True, 17)])
+@pytest.mark.parametrize(("summary", "queries"), [(False, 15), (True, 19)])
 def test_it_qualifies_with_three_opportunities_in_few_queries(
     lead, user, django_assert_num_queries, summary, queries
 ):
@@ -726,9 +755,10 @@ def test_it_qualifies_with_three_opportunities_in_few_queries(
     TimelineEntryFactory(record=lead)
     ContentType.objects.get_for_models(Lead, Opportunity)  # Django caches content types
 
-    # settings, mappings, [lead and its notes for the summary], savepoint, lead locked,
-    # account and contact duplicates, account, contact, opportunities, origins, lead,
-    # qualification, its opportunity links, timeline entries, savepoint released
+    # settings, mappings, [summary: the lead, the duplicate checks before summarising, its
+    # notes], savepoint, lead locked, account and contact duplicates, account, contact,
+    # opportunities, origins, lead, qualification, its opportunity links, timeline entries,
+    # savepoint released
     with django_assert_num_queries(queries):
         result = lead_qualify(
             lead_id=lead.pk,
