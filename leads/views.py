@@ -381,6 +381,15 @@ def _navigate(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _disqualify_refusal(lead: Lead) -> str:
+    """Why the dialog can't disqualify this lead, said before the user picks a reason."""
+    if lead.is_closed:
+        return services.LEAD_CLOSED
+    if selectors.lead_has_opportunity(lead=lead):
+        return services.LEAD_HAS_OPPORTUNITY
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def lead_disqualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
@@ -396,14 +405,11 @@ def lead_disqualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             reason = dict(form.fields["reason"].choices)[form.cleaned_data["reason"]]
             messages.success(request, LEAD_DISQUALIFIED.format(reason=reason))
             return _navigate(request, lead.get_absolute_url())
-    elif request.method == "GET" and lead.is_closed:
-        form.add_error(None, services.LEAD_CLOSED)
-    elif request.method == "GET" and selectors.lead_has_opportunity(lead=lead):
-        form.add_error(None, services.LEAD_HAS_OPPORTUNITY)
     context = {
         "page_title": "Disqualify lead",
         "lead": lead,
         "form": form,
+        "refusal": _disqualify_refusal(lead) if request.method == "GET" else "",
         "action": reverse("leads:lead-disqualify", args=[lead.pk]),
         "cancel_url": lead.get_absolute_url(),
     }
