@@ -1,0 +1,92 @@
+"""Bulk qualify in the browser: select leads in the grid, Qualify, pick record types, result."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from playwright.sync_api import Page, expect
+
+from leads.models import Lead, LeadState
+from qualification.models import FieldMapping
+from tests.factories import LeadFactory
+
+DATA_MIGRATIONS = (
+    ("leads.migrations.0002_sales_groups", "create_groups"),
+    ("qualification.migrations.0002_default_field_mappings", "create_defaults"),
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def _data_migrations(transactional_db) -> None:
+    """Put back what the data migrations seed (the sales groups, the default field mappings)
+    when an earlier transactional test left the database emptied."""
+    if Group.objects.filter(name="Salespeople").exists() and FieldMapping.objects.exists():
+        return
+    state_apps = MigrationLoader(connection).project_state().apps
+    for module, function in DATA_MIGRATIONS:
+        getattr(import_module(module), function)(state_apps, None)
+
+
+def test_it_bulk_qualifies_three_leads_through_the_dialog(page: Page, login, salesperson):
+    names = [("Ada", "Byron"), ("Alan", "Turing"), ("Grace", "Hopper")]
+    leads = [
+        LeadFactory(owner=salesperson, first_name=first, last_name=last, company_name=last)
+        for first, last in names
+    ]
+    left_alone = LeadFactory(owner=salesperson, first_name="Edsger", last_name="Dijkstra")
+    login(salesperson)
+
+    for lead in leads:
+        page.get_by_role("checkbox", name=f"Select {lead.full_name}").check()
+    page.get_by_role("toolbar", name="Command bar").get_by_role(
+        "button", name="Qualify", exact=True
+    ).click()
+
+    dialog = page.get_by_role("dialog", name="Qualify leads")
+    expect(dialog).to_contain_text("Qualify 3 leads.")
+    for record in ("Account", "Contact", "Opportunity"):
+        expect(dialog.get_by_role("checkbox", name=record)).to_be_checked()
+    dialog.get_by_role("checkbox", name="Opportunity").uncheck()
+    dialog.get_by_role("button", name="Qualify").click()
+
+    result = page.get_by_role("dialog", name="Qualify leads")
+    expect(result).to_contain_text("3 leads qualified")
+    result.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    # The grid refreshed itself: qualified leads have left My Open Leads.
+    grid = page.get_by_role("region", name="My Open Leads")
+    expect(grid.get_by_role("link", name="Ada Byron")).to_have_count(0)
+    expect(grid.get_by_role("link", name="Edsger Dijkstra")).to_be_visible()
+
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.state == LeadState.QUALIFIED
+        assert lead.parent_account.name == lead.last_name
+        assert lead.qualifying_opportunity is None
+    assert Lead.objects.get(pk=left_alone.pk).state == LeadState.OPEN
+
+
+def test_cancel_closes_the_dialog_and_changes_nothing(page: Page, login, salesperson):
+    lead = LeadFactory(owner=salesperson, first_name="Barbara", last_name="Liskov")
+    login(salesperson)
+
+    page.get_by_role("checkbox", name="Select Barbara Liskov").check()
+    page.get_by_role("toolbar", name="Command bar").get_by_role(
+        "button", name="Qualify", exact=True
+    ).click()
+    dialog = page.get_by_role("dialog", name="Qualify leads")
+    expect(dialog).to_contain_text("Qualify 1 lead.")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    lead.refresh_from_db()
+    assert lead.state == LeadState.OPEN
