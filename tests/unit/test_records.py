@@ -38,6 +38,12 @@ from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    """Factories hash a password for every user they make; a fast hasher keeps this quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def test_it_creates_an_account_with_its_match_keys() -> None:
     owner = UserFactory()
 

@@ -24,6 +24,12 @@ from tests.factories import LeadFactory, OpportunityFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    """Factories hash a password for every user they make; a fast hasher keeps this quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def upload(name: str = "quote.pdf", content: bytes = b"%PDF-1.4 quote") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
