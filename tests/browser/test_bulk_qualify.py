@@ -8,10 +8,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from leads.models import Lead, LeadState
-from qualification.models import FieldMapping
+from qualification.models import BulkQualifyJob, FieldMapping
+from qualification.tasks import bulk_qualify_job_run
 from tests.factories import LeadFactory
 
 DATA_MIGRATIONS = (
@@ -90,3 +92,33 @@ def test_cancel_closes_the_dialog_and_changes_nothing(page: Page, login, salespe
     expect(page.get_by_role("dialog")).to_have_count(0)
     lead.refresh_from_db()
     assert lead.state == LeadState.OPEN
+
+
+def test_a_large_selection_runs_in_the_background_with_a_progress_bar(
+    page: Page, login, salesperson, settings
+):
+    settings.BULK_QUALIFY_BACKGROUND_THRESHOLD = 2
+    for first, last in [("Ken", "Thompson"), ("Dennis", "Ritchie"), ("Brian", "Kernighan")]:
+        LeadFactory(owner=salesperson, first_name=first, last_name=last, company_name=last)
+    login(salesperson)
+
+    page.get_by_role("checkbox", name="Select all on this page").check()
+    page.get_by_role("toolbar", name="Command bar").get_by_role(
+        "button", name="Qualify", exact=True
+    ).click()
+    dialog = page.get_by_role("dialog", name="Qualify leads")
+    expect(dialog).to_contain_text("they are qualified in the background")
+    dialog.get_by_role("button", name="Qualify").click()
+
+    expect(page.get_by_role("heading", name="Bulk qualify")).to_be_visible()
+    expect(page.get_by_role("heading", name="Waiting for the background worker…")).to_be_visible()
+    job = BulkQualifyJob.objects.get()
+    assert page.url.endswith(reverse("qualification:bulk-job-detail", args=[job.pk]))
+
+    # The worker's turn: the page polls and shows the progress, then the result.
+    bulk_qualify_job_run.call(job.pk)
+
+    expect(page.get_by_role("heading", name="Finished")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Progress")).to_have_attribute("value", "3")
+    expect(page.get_by_text("3 leads qualified")).to_be_visible()
+    assert Lead.objects.filter(state=LeadState.QUALIFIED).count() == 3
