@@ -225,6 +225,10 @@ def quick_create_fields(qualification_settings: QualificationSettings) -> list[s
     return fields
 
 
+# The plan modes in which a new record is made (unless the salesperson decides otherwise).
+_CREATING = (PlanMode.AUTOMATIC, PlanMode.SALESPERSON)
+
+
 def _record_mode(qualification_settings: QualificationSettings, mode: str) -> PlanMode:
     if qualification_settings.experience == Experience.LEGACY:
         if qualification_settings.legacy_create_automatically:
@@ -310,9 +314,6 @@ def _plan_build(
                 )
             )
     return plan
-
-
-_CREATING = (PlanMode.AUTOMATIC, PlanMode.SALESPERSON)
 
 
 def qualification_plan(*, lead: Lead) -> QualifyPlan:
