@@ -483,14 +483,13 @@ def _back_to_grid(form: LeadSelectionForm) -> str:
 
 
 def _report(request: HtmxHttpRequest, form: LeadSelectionForm) -> HttpResponse:
-    """The messages of a bulk command: the grid refreshes itself and any dialog closes (htmx),
-    or the browser goes back to the grid (no JS)."""
+    """The messages of a bulk command: the grid refreshes itself (htmx), or the browser goes
+    back to the grid (no JS)."""
     if not request.htmx:
         return redirect(_back_to_grid(form))
+    # Swapped into #modal-root, the (empty) answer also removes the dialog that asked.
     response = render(request, "includes/messages.html")
-    return trigger_client_event(
-        trigger_client_event(response, "leadsChanged", {}), "dialogClosed", {}
-    )
+    return trigger_client_event(response, "leadsChanged", {})
 
 
 def _report_outcome(

@@ -42,7 +42,7 @@ def test_it_opens_the_disqualify_dialog(sales_client: Client, salesperson: User)
     response = sales_client.get(_url(lead), **HTMX)
 
     html = response.content.decode()
-    assert html.lstrip().startswith('<dialog data-modal class="lead-dialog"')
+    assert '<dialog data-modal class="lead-dialog"' in html
     assert 'aria-labelledby="disqualify-title"' in html
     assert '<label for="id_reason">Status Reason</label>' in html
     for label in ("Lost", "Cannot Contact", "No Longer Interested", "Canceled"):
@@ -211,7 +211,7 @@ def test_it_disqualifies_a_mixed_selection(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert json.loads(response["HX-Trigger"]) == {"leadsChanged": {}, "dialogClosed": {}}
+    assert json.loads(response["HX-Trigger"]) == {"leadsChanged": {}}
     assert 'id="messages"' in html
     assert 'hx-swap-oob="true"' in html
     assert "2 leads disqualified." in html
