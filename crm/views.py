@@ -275,7 +275,9 @@ def _opportunity_context(
             "flyout_label": SalesStage(flyout_stage).label,
             "flyout_editable": editable,
             "flyout_reason": _read_only_reason(opportunity, flyout_stage, can_change),
-            "steps_form": steps_form or form_class(instance=opportunity),
+            "steps_form": (
+                steps_form if steps_form is not None else form_class(instance=opportunity)
+            ),
         }
     return context
 

@@ -86,6 +86,8 @@ def timeline_note_add(
     """
     title = (title or "").strip()
     body = (body or "").strip()
+    # A form without an upload gives None (or an empty file object): both mean "no file".
+    attachment = attachment or None
     if not title and not body and not attachment:
         raise TimelineNoteEmptyError
     if attachment is not None and attachment.size > settings.ATTACHMENT_MAX_BYTES:
