@@ -25,9 +25,11 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path: Path) -> None:
-    """Attachments written by a test land in its own folder, never in the project's media."""
+def _test_settings(settings, tmp_path: Path) -> None:
+    """Attachments written by a test land in its own folder, never in the project's media;
+    passwords hash fast (the factories hash one for every user they create)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
