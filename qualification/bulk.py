@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from crm.matching import (
@@ -596,19 +597,7 @@ def _write(
         lead.parent_contact = plan.contact
         lead.qualifying_opportunity = plan.opportunity
         lead.updated_at = now
-    # One UPDATE ... CASE statement for every lead of the chunk.
-    Lead.objects.bulk_update(
-        [plan.lead for plan in plans],
-        [
-            "state",
-            "status_reason",
-            "parent_account",
-            "parent_contact",
-            "qualifying_opportunity",
-            "updated_at",
-        ],
-        batch_size=BULK_QUALIFY_CHUNK_SIZE,
-    )
+    _leads_mark_qualified(plans=plans, now=now)
 
     outcome.qualified_ids += [plan.lead.pk for plan in plans]
     outcome.accounts_created += len(new_accounts)
@@ -620,6 +609,45 @@ def _write(
         1 for plan in plans if plan.contact is not None and not plan.contact_created
     )
     outcome.opportunities_created += sum(1 for plan in plans if plan.opportunity is not None)
+
+
+def _leads_mark_qualified(*, plans: list[_LeadPlan], now: datetime) -> None:
+    """One UPDATE for the chunk's leads: the same state for all, each lead's own links.
+
+    The links come from a VALUES list joined on the lead id (UPDATE ... FROM, in PostgreSQL and
+    SQLite 3.33+). `bulk_update` would write the same in one statement, but as a CASE per
+    column over every id: quadratic in the chunk, and several times slower at 500 leads.
+    """
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Lead._meta.get_field(name).column)
+
+    table = quote(Lead._meta.db_table)
+    row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
+    params: list[Any] = [
+        LeadState.QUALIFIED,
+        LeadStatus.QUALIFIED,
+        Lead._meta.get_field("updated_at").get_db_prep_value(now, connection),
+    ]
+    for plan in plans:
+        params += [
+            plan.lead.pk,
+            plan.account.pk if plan.account is not None else None,
+            plan.contact.pk if plan.contact is not None else None,
+            plan.opportunity.pk if plan.opportunity is not None else None,
+        ]
+    # Identifiers come from the model, quoted by the backend; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET {column('state')} = %s, {column('status_reason')} = %s, "  # noqa: S608
+        f"{column('updated_at')} = %s, {column('parent_account')} = links.column2, "
+        f"{column('parent_contact')} = links.column3, "
+        f"{column('qualifying_opportunity')} = links.column4 "
+        f"FROM (VALUES {', '.join([row] * len(plans))}) AS links "
+        f"WHERE {table}.{column('id')} = links.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _opportunity_build(plan: _LeadPlan) -> Opportunity:
