@@ -8,10 +8,12 @@ from django.http import HttpResponse
 
 from crm.http import HtmxHttpRequest
 from crm.services.login_throttle import (
+    LoginAttempt,
     LoginThrottledError,
-    login_failure_record,
-    login_failures_clear,
-    login_throttle_check,
+    login_attempt_fail,
+    login_attempt_release,
+    login_attempt_start,
+    login_attempt_succeed,
 )
 
 
@@ -27,11 +29,12 @@ class ThrottledLoginView(auth_views.LoginView):
     attempts with status 429 while the username or the client address is locked out."""
 
     request: HtmxHttpRequest
+    attempt: LoginAttempt
 
     def post(self, request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
         try:
-            login_throttle_check(username=username, address=client_address(request))
+            self.attempt = login_attempt_start(username=username, address=client_address(request))
         except LoginThrottledError as error:
             # An unbound form: rendering a bound one would validate it, which checks the password.
             form = self.get_form_class()(request=request, initial={"username": username})
@@ -43,15 +46,15 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        login_failures_clear(username=form.cleaned_data["username"])
+        login_attempt_succeed(attempt=self.attempt)
         return super().form_valid(form)
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         # Only attempts that reached the password check count; an empty field is not a guess.
         if form.cleaned_data.get("username") and form.cleaned_data.get("password"):
-            login_failure_record(
-                username=form.cleaned_data["username"], address=client_address(self.request)
-            )
+            login_attempt_fail(attempt=self.attempt)
+        else:
+            login_attempt_release(attempt=self.attempt)
         return super().form_invalid(form)
 
 

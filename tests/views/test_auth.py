@@ -9,10 +9,16 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from crm.services.login_throttle import LOGIN_THROTTLED
+from crm.services.login_throttle import (
+    LOGIN_THROTTLED,
+    LoginThrottledError,
+    login_attempt_fail,
+    login_attempt_start,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 LIMIT = 5
@@ -23,7 +29,7 @@ INVALID_LOGIN = "Please enter a correct username and password"
 
 
 @pytest.fixture(autouse=True)
-def _throttle(settings) -> Iterator[None]:
+def _throttle(settings, db) -> Iterator[None]:
     """Known limits, and counters that neither leak into nor come from other tests."""
     # Dozens of sign-ins per test: a fast hasher keeps the module quick (users are created after
     # this autouse fixture, so their passwords use it too).
@@ -302,3 +308,52 @@ def test_it_counts_users_that_do_not_exist(client: Client, db) -> None:
     response = _sign_in(client, "ghost", "anything")
 
     assert response.status_code == 429
+
+
+@pytest.fixture(params=["memory", "database"])
+def any_cache(request, settings, db) -> str:
+    """The development cache and the production one (the database, shared by every worker)."""
+    if request.param == "database":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "test_login_throttle_cache",
+            }
+        }
+        call_command("createcachetable", verbosity=0)
+    return request.param
+
+
+def test_it_throttles_on_every_cache_backend(
+    any_cache: str, client: Client, salesperson: User, other_salesperson: User
+) -> None:
+    _fail(client, "sam", LIMIT)
+
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD).status_code == 429
+    assert _sign_in(client, "olga", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_it_clears_on_success_on_every_cache_backend(
+    any_cache: str, client: Client, salesperson: User
+) -> None:
+    _fail(client, "sam", LIMIT - 1, address="198.51.100.1")
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD, address="198.51.100.1").status_code == 302
+
+    _fail(client, "sam", LIMIT - 1, address="198.51.100.2")
+
+    assert _sign_in(client, "sam", DEFAULT_PASSWORD, address="198.51.100.2").status_code == 302
+
+
+def test_it_lets_no_more_parallel_attempts_through_than_the_limit(any_cache: str) -> None:
+    # Attempts that have started but not finished (their password checks running at the same
+    # time) already hold their slots, so the next one is refused before its password is checked.
+    started = [login_attempt_start(username="sam", address="203.0.113.7") for _ in range(LIMIT)]
+
+    with pytest.raises(LoginThrottledError) as refused:
+        login_attempt_start(username="SAM", address="203.0.113.8")
+
+    assert refused.value.message == THROTTLED_5_MINUTES
+    for attempt in started:
+        login_attempt_fail(attempt=attempt)
+    with pytest.raises(LoginThrottledError):
+        login_attempt_start(username="sam", address="203.0.113.9")
