@@ -111,10 +111,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # The failed sign-in counters live in this cache, so production defaults to one every app process
 # and host shares (the database; `manage.py createcachetable` creates its table). A per-process
-# memory cache would let each gunicorn worker count on its own.
+# memory cache would let each gunicorn worker count on its own. The entry cap is high so that a
+# flood of guesses cannot push live counters out (the database cache drops expired rows first).
 CACHES = {
     "default": env.cache(
-        "CACHE_URL", default="locmemcache://crm" if DEBUG else "dbcache://crm_cache"
+        "CACHE_URL",
+        default="locmemcache://crm" if DEBUG else "dbcache://crm_cache?max_entries=100000",
     ),
 }
 

@@ -6,10 +6,11 @@ username's slots and its own address slot; an attempt that never reached the pas
 frees its own. When a subject's slots are all taken it is locked for the window, and attempts
 are refused before any password is checked.
 
-Slots are claimed with `cache.add()`, which is atomic on every cache backend (an INSERT on the
-database cache), so parallel attempts cannot slip past the limit the way a read-then-write
-counter would let them; and each slot carries its own expiry, so the window is the same on
-every backend. The cache must be shared by all app processes (production: the database).
+Slots are claimed with `cache.add()`, which succeeds for one caller only (memcached, Redis, the
+memory cache; a unique INSERT on the database cache), so parallel attempts cannot slip past the
+limit the way a read-then-write counter (the database cache's incr()) would let them; and each
+slot carries its own expiry, so the window is the same on every backend. The cache must be
+shared by all app processes (production: the database).
 """
 
 from __future__ import annotations

@@ -171,7 +171,11 @@ def test_it_serves_static_files_with_whitenoise_and_shares_its_cache(tmp_path: P
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
     # The failed sign-in counters must be shared by every worker, not kept per process.
-    assert values["CACHES"]["default"]["BACKEND"] == ("django.core.cache.backends.db.DatabaseCache")
+    cache = values["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert cache["LOCATION"] == "crm_cache"
+    # A flood of guesses cannot push live counters out of the table.
+    assert cache["OPTIONS"]["MAX_ENTRIES"] == 100000
 
 
 @pytest.fixture(scope="module")
