@@ -93,10 +93,11 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
 
 def mapped_values(model: type[models.Model], initial: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, value) of what the field mappings put on a new record, empty values left out."""
+    editable = set(record_editable_fields(model=model))
     shown = []
-    for name in record_editable_fields(model=model):
-        value = initial.get(name)
-        if value in (None, "", False):
+    # In the mappings' order: names first, then the address, as the admin lists them.
+    for name, value in initial.items():
+        if name not in editable or value in (None, "", False):
             continue
         shown.append((str(model._meta.get_field(name).verbose_name), _display(model, name, value)))
     return shown
