@@ -31,9 +31,6 @@ INVALID_LOGIN = "Please enter a correct username and password"
 @pytest.fixture(autouse=True)
 def _throttle(settings, db) -> Iterator[None]:
     """Known limits, and counters that neither leak into nor come from other tests."""
-    # Dozens of sign-ins per test: a fast hasher keeps the module quick (users are created after
-    # this autouse fixture, so their passwords use it too).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LOGIN_FAILURE_LIMIT = LIMIT
     settings.LOGIN_FAILURE_ADDRESS_LIMIT = ADDRESS_LIMIT
     settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW

@@ -48,7 +48,6 @@ def production(settings, production_values: dict[str, object]) -> None:
     """This process answers with the production security settings."""
     for name, value in production_values.items():
         setattr(settings, name, value)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _csp_directives(header: str) -> dict[str, list[str]]:
