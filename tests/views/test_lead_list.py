@@ -91,7 +91,7 @@ def test_it_lists_the_views_in_the_view_picker(sales_client: Client) -> None:
         "Leads Opened Last Week",
     ):
         assert f">{label}</option>" in html
-    assert '<label for="quick-find" class="visually-hidden">Quick find</label>' in html
+    assert '<label for="quick-find" class="quickfind-label">Quick find</label>' in html
 
 
 def test_it_shows_leads_opened_this_week(sales_client: Client, salesperson: User) -> None:
