@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
+from qualification.models import FieldMapping
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
@@ -31,6 +37,34 @@ def _test_settings(settings, tmp_path: Path) -> None:
     passwords hash fast (the factories hash one for every user they create)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# What the data migrations seed. A transactional test (browser, concurrency) ends with a flush
+# that empties every table, so the next one puts these back before it starts.
+SEEDING_MIGRATIONS = (
+    ("leads.migrations.0002_sales_groups", "create_groups"),
+    ("qualification.migrations.0002_default_field_mappings", "create_defaults"),
+)
+
+
+@functools.cache
+def _migrated_apps():
+    return MigrationLoader(connection).project_state().apps
+
+
+@pytest.fixture(autouse=True)
+def _seeded_data(request) -> None:
+    if not {"transactional_db", "live_server"} & set(request.fixturenames) and not any(
+        mark.kwargs.get("transaction") for mark in request.node.iter_markers("django_db")
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    # The flush also recreated the content types under new ids.
+    ContentType.objects.clear_cache()
+    if Group.objects.filter(name="Salespeople").exists() and FieldMapping.objects.exists():
+        return
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(import_module(module), function)(_migrated_apps(), None)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,11 @@
   "use strict";
 
   function openDialogs(root) {
-    root.querySelectorAll("dialog[data-modal]:not([open])").forEach(function (dialog) {
+    var selector = "dialog[data-modal]:not([open])";
+    var dialogs = Array.prototype.slice.call(root.querySelectorAll(selector));
+    // htmx:load fires on the swapped-in element itself, which may be the dialog.
+    if (root.matches && root.matches(selector)) { dialogs.unshift(root); }
+    dialogs.forEach(function (dialog) {
       dialog.showModal();
       var focus = dialog.querySelector("[autofocus]");
       if (focus) { focus.focus(); }
