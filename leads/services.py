@@ -152,8 +152,10 @@ def _lock(lead_id: int, *related: str) -> Lead:
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins
     # that select_related adds; only the lead row needs the lock.
     leads = Lead.objects.select_for_update(of=("self",))
+    if related:
+        leads = leads.select_related(*related)
     try:
-        return leads.select_related(*related).get(pk=lead_id)
+        return leads.get(pk=lead_id)
     except Lead.DoesNotExist:
         raise LeadGoneError from None
 
