@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.contrib.auth.models import Group
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from leads.models import Lead, LeadState
-from qualification.models import BulkQualifyJob, FieldMapping
+from qualification.models import BulkQualifyJob
 from qualification.tasks import bulk_qualify_job_run
 from tests.factories import LeadFactory
-
-DATA_MIGRATIONS = (
-    ("leads.migrations.0002_sales_groups", "create_groups"),
-    ("qualification.migrations.0002_default_field_mappings", "create_defaults"),
-)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _data_migrations(transactional_db) -> None:
-    """Put back what the data migrations seed (the sales groups, the default field mappings)
-    when an earlier transactional test left the database emptied."""
-    if Group.objects.filter(name="Salespeople").exists() and FieldMapping.objects.exists():
-        return
-    state_apps = MigrationLoader(connection).project_state().apps
-    for module, function in DATA_MIGRATIONS:
-        getattr(import_module(module), function)(state_apps, None)
 
 
 def test_it_bulk_qualifies_three_leads_through_the_dialog(page: Page, login, salesperson):
