@@ -649,6 +649,32 @@ def test_it_shows_the_automatic_dialog_with_a_button_without_javascript(sales_cl
     )
 
 
+def test_it_shows_the_duplicate_dialog_and_messages_as_pages_without_javascript(
+    sales_client, lead, other_salesperson
+):
+    fabrikam = AccountFactory(name="Fabrikam Inc", owner=other_salesperson)
+
+    body = sales_client.post(qualify_url(lead), screen_post(lead)).content.decode()
+
+    assert "<html" in body
+    assert '<dialog class="qualify-duplicates in-page" open data-modal' in body
+    response = sales_client.post(
+        qualify_url(lead),
+        screen_post(
+            lead, duplicate_action="use", duplicate_types="account", duplicate_account=fabrikam.pk
+        ),
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.parent_account == fabrikam
+
+    body = sales_client.get(qualify_url(lead)).content.decode()
+
+    assert '<dialog class="qualify-message in-page" open data-modal' in body
+    assert LEAD_CLOSED in body
+    assert f'<a class="button primary" role="button" href="{lead.get_absolute_url()}"' in body
+
+
 # Search -----------------------------------------------------------------------------------
 
 
