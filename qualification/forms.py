@@ -10,6 +10,7 @@ instead of reading one screen's answers as another's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +33,7 @@ from qualification.engine import (
 )
 from qualification.models import RecordType
 from qualification.services import record_editable_fields
+from qualification.summary import format_money
 
 # Always offered under "Create new"; the field mappings add theirs (address, industry, ...).
 CREATE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,7 +48,7 @@ RECORD_MODELS: dict[str, type[Account] | type[Contact]] = {
 ERROR_MODELS: dict[str, type[models.Model]] = {**RECORD_MODELS, RecordType.OPPORTUNITY: Opportunity}
 SEARCH_RESULTS_SHOWN = 10
 SEARCH_MAX_LENGTH = 100
-# Opportunity form indexes only name the forms; a bound keeps a crafted post small.
+# Opportunity form indexes only name the forms; the cap keeps a crafted post small.
 MAX_OPPORTUNITY_INDEX = 99
 
 CHOOSE_ONE = "Choose Create new, Use existing or Skip."
@@ -88,6 +90,8 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return format_money(value)
     return str(value)
 
 
@@ -336,7 +340,6 @@ class OpportunityAdder:
     count: int
     max: int
     next_index: int
-    refused: bool = False
 
     @property
     def full(self) -> bool:
@@ -346,24 +349,21 @@ class OpportunityAdder:
     def message(self) -> str:
         if self.max == 1:
             return ONE_OPPORTUNITY if self.full else ""
-        return (
-            OPPORTUNITY_LIMIT.format(max=self.max) if self.full else f"{self.count} of {self.max}"
-        )
+        if self.full:
+            return OPPORTUNITY_LIMIT.format(max=self.max)
+        return f"{self.count} of {self.max}"
 
 
-def opportunity_adder(
-    indexes: list[int], plan: QualifyPlan, *, refused: bool = False
-) -> OpportunityAdder:
+def opportunity_adder(indexes: list[int], plan: QualifyPlan) -> OpportunityAdder:
     return OpportunityAdder(
         count=len(indexes),
         max=plan.max_opportunities,
         next_index=max(indexes, default=-1) + 1,
-        refused=refused,
     )
 
 
 class OpportunityChangeForm(forms.Form):
-    """ "+ New Opportunity" (`index`) or "Remove opportunity" (`remove`) without a full post."""
+    """Adds a quick-create form (`index`) or removes one (`remove`) without posting the pane."""
 
     index = forms.IntegerField(required=False, min_value=0, max_value=MAX_OPPORTUNITY_INDEX)
     remove = forms.IntegerField(required=False, min_value=0, max_value=MAX_OPPORTUNITY_INDEX)
@@ -373,29 +373,19 @@ class OpportunityChangeForm(forms.Form):
         self.plan = plan
         self.indexes = opportunity_indexes(data)
         self.new_form: OpportunityForm | None = None
-        self.refused = False
 
     def apply(self) -> OpportunityAdder:
-        """Remove the named form, or add one when the limit allows (else refuse)."""
+        """Remove the named form, or add one while the plan's maximum allows (else none)."""
         self.is_valid()
         remove = self.cleaned_data.get("remove")
         if remove is not None:
             self.indexes = [index for index in self.indexes if index != remove]
-        elif len(self.indexes) >= self.plan.max_opportunities:
-            self.refused = True
-        else:
-            requested = self.cleaned_data.get("index")
-            index = (
-                requested
-                if requested is not None and requested > max(self.indexes, default=-1)
-                else max(self.indexes, default=-1) + 1
-            )
-            if index <= MAX_OPPORTUNITY_INDEX:
-                self.new_form = OpportunityForm(index=index, plan=self.plan, added=True)
-                self.indexes.append(index)
-            else:
-                self.refused = True
-        return opportunity_adder(self.indexes, self.plan, refused=self.refused)
+        elif not opportunity_adder(self.indexes, self.plan).full:
+            # The button's index, unless another form already took it.
+            index = max(self.cleaned_data.get("index") or 0, max(self.indexes, default=-1) + 1)
+            self.new_form = OpportunityForm(index=index, plan=self.plan, added=True)
+            self.indexes.append(index)
+        return opportunity_adder(self.indexes, self.plan)
 
 
 class LegacyChoicesForm(forms.Form):
