@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from qualification.models import QualificationSettings
-from tests.factories import TimelineEntryFactory
+from tests.factories import DEFAULT_PASSWORD, TimelineEntryFactory
 from tests.security.world import (
     World,
     lead_form_post,
@@ -479,3 +479,21 @@ def test_it_refuses_other_methods(page_url, method: str, world: World, client: C
 
     assert response.status_code == 405
     assert snapshot_diff(before, snapshot()) == []
+
+
+# Redirects after sign-in ------------------------------------------------------------------------
+
+OFF_SITE = ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_it_never_sends_a_signed_in_user_off_site(target: str, world: World) -> None:
+    client = Client()
+
+    response = client.post(
+        reverse("login"),
+        {"username": world.sam.username, "password": DEFAULT_PASSWORD, "next": target},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("leads:lead-list")

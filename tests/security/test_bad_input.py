@@ -70,6 +70,7 @@ pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
 MISSING = 999_999  # an id no record has
+HUGE = "9" * 30  # an id beyond any database integer
 TOO_LONG_TOPIC = "T" * 301
 ATTACHMENT_LIMIT = 1024
 
@@ -303,6 +304,12 @@ CASES: dict[str, Case] = {
     "stage-missing-existing-account": Case(
         lead_url("lead-stage-edit"),
         lambda w: stage_form_post(w.lead, existing_account=str(MISSING)),
+        message=MSG_CHOICE,
+        htmx=True,
+    ),
+    "stage-huge-existing-account": Case(
+        lead_url("lead-stage-edit"),
+        lambda w: stage_form_post(w.lead, existing_account=HUGE),
         message=MSG_CHOICE,
         htmx=True,
     ),
@@ -569,6 +576,13 @@ CASES: dict[str, Case] = {
         htmx=True,
         setup=side_pane,
     ),
+    "pane-huge-existing-account": Case(
+        qualify_url(),
+        pane_post(**{"account-choice": "existing", "account-existing": HUGE}),
+        message=EXISTING_GONE.format(record="account"),
+        htmx=True,
+        setup=side_pane,
+    ),
     "pane-missing-existing-contact": Case(
         qualify_url(),
         pane_post(**{"contact-choice": "existing", "contact-existing": str(MISSING)}),
@@ -627,6 +641,13 @@ CASES: dict[str, Case] = {
         htmx=True,
         setup=side_pane_with_duplicates,
     ),
+    "pane-duplicate-dialog-huge-pick": Case(
+        qualify_url(),
+        pane_post(duplicate_action="use", duplicate_types="contact", duplicate_contact=HUGE),
+        message=EXISTING_GONE.format(record="contact"),
+        htmx=True,
+        setup=side_pane_with_duplicates,
+    ),
     "pane-duplicate-dialog-no-pick": Case(
         qualify_url(),
         pane_post(duplicate_action="use", duplicate_types="account,contact"),
@@ -661,6 +682,13 @@ CASES: dict[str, Case] = {
     "legacy-missing-existing-account": Case(
         qualify_url(),
         pane_post(**{"account-choice": "existing", "account-existing": str(MISSING)}),
+        message=EXISTING_NOT_FOUND.format(record="account"),
+        htmx=True,
+        setup=legacy_dialog,
+    ),
+    "legacy-huge-existing-account": Case(
+        qualify_url(),
+        pane_post(**{"account-choice": "existing", "account-existing": HUGE}),
         message=EXISTING_NOT_FOUND.format(record="account"),
         htmx=True,
         setup=legacy_dialog,
@@ -983,3 +1011,108 @@ def test_it_changes_only_the_leads_it_may_in_a_mixed_bulk_qualify(world: World) 
     world.lead.refresh_from_db()
     assert world.lead.state == "qualified"
     assert list(Lead.objects.filter(owner=world.olga).order_by("pk").values()) == others_before
+
+
+# Reads with garbage parameters ------------------------------------------------------------------
+
+
+GARBAGE_READS: dict[str, Callable[[World], str]] = {
+    "grid": lambda w: (
+        reverse("leads:lead-list")
+        + "?view=../../etc&sort=__class__&page=-3&per_page=1e9&q="
+        + "x" * 5000
+    ),
+    "grid-page-not-a-number": lambda w: reverse("leads:lead-list") + "?page=last&per_page=abc",
+    "account-grid": lambda w: reverse("crm:account-list") + "?sort=password&page=0&per_page=-1",
+    "contact-grid": lambda w: reverse("crm:contact-list") + "?sort=;DROP&page=99999",
+    "opportunity-grid": lambda w: reverse("crm:opportunity-list") + "?view=x&sort=-owner__password",
+    "lookup": lambda w: (
+        reverse("leads:lead-lookup", args=["account"])
+        + "?existing_account=abc&account_q="
+        + "%00" * 10
+    ),
+    "lookup-huge-id": lambda w: (
+        reverse("leads:lead-lookup", args=["contact"]) + f"?existing_contact={HUGE}"
+    ),
+    "record-search": lambda w: (
+        reverse("qualification:qualify-record-search", args=[w.lead.pk, "account"])
+        + f"?account-existing={HUGE}&account-q="
+        + "q" * 500
+    ),
+    "opportunity-form": lambda w: (
+        reverse("qualification:qualify-opportunity-form", args=[w.lead.pk])
+        + f"?index={HUGE}&remove=-1&opportunity-index=abc&opportunity-index=100"
+    ),
+}
+
+
+@pytest.mark.parametrize("page_url", GARBAGE_READS.values(), ids=GARBAGE_READS.keys())
+def test_it_answers_garbage_query_strings_with_a_page(page_url, world: World) -> None:
+    client = client_for(world, "sam")
+    before = snapshot()
+
+    response = client.get(page_url(world), **HX)
+
+    assert response.status_code == 200
+    assert snapshot_diff(before, snapshot()) == []
+
+
+HUGE_ID_PATHS: dict[str, Callable[[World], str]] = {
+    "lead": lambda w: f"/leads/{HUGE}/",
+    "account": lambda w: f"/accounts/{HUGE}/",
+    "opportunity": lambda w: f"/opportunities/{HUGE}/",
+    "qualify": lambda w: f"/qualify/lead/{HUGE}/",
+    "lead-qualified": lambda w: f"/qualify/lead/{w.lead.pk}/qualified/{HUGE}/",
+    "bulk-job": lambda w: f"/qualify/bulk/{HUGE}/",
+    "attachment": lambda w: f"/timeline/{HUGE}/attachment/",
+}
+
+
+@pytest.mark.parametrize("page_url", HUGE_ID_PATHS.values(), ids=HUGE_ID_PATHS.keys())
+def test_it_answers_404_for_an_id_beyond_any_integer(page_url, world: World) -> None:
+    client = client_for(world, "sam")
+
+    assert client.get(page_url(world)).status_code == 404
+
+
+BULK_ENDPOINTS = {
+    "bulk-disqualify": "leads:lead-bulk-disqualify",
+    "bulk-reactivate": "leads:lead-bulk-reactivate",
+    "bulk-delete": "leads:lead-bulk-delete",
+    "bulk-qualify": "qualification:bulk-qualify",
+}
+
+
+@pytest.mark.parametrize("name", BULK_ENDPOINTS.values(), ids=BULK_ENDPOINTS.keys())
+def test_it_reports_an_id_beyond_any_integer_in_a_bulk_selection(name: str, world: World) -> None:
+    client = client_for(world, "sam")
+    before = snapshot()
+
+    response = client.post(
+        reverse(name),
+        {"lead_ids": [HUGE], "view": "all", "reason": "lost", "confirm": "1"},
+        **HX,
+    )
+
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert any(message in text for message in (MSG_NONE_EXISTS, MSG_SELECTION, SELECT_LEADS_FIRST))
+    assert snapshot_diff(before, snapshot()) == []
+
+
+def test_it_keeps_an_uploaded_file_name_inside_the_media_folder(world: World, settings) -> None:
+    client = client_for(world, "sam")
+    upload = SimpleUploadedFile("../../../escape.txt", b"hello", "text/plain")
+
+    response = client.post(
+        reverse("leads:lead-note-add", args=[world.lead.pk]),
+        {"note-title": "File", "note-attachment": upload},
+        **HX,
+    )
+
+    assert response.status_code == 200
+    media = Path(settings.MEDIA_ROOT).resolve()
+    stored = [path.resolve() for path in media.rglob("*") if path.is_file()]
+    assert len(stored) == 1
+    assert stored[0].is_relative_to(media / "attachments")
+    assert not (media.parent / "escape.txt").exists()
