@@ -125,8 +125,14 @@ def login(live_server, page):
 
 
 @pytest.fixture(autouse=True)
-def _browser_timeouts(request) -> Iterator[None]:
-    if "page" in request.fixturenames:
-        page = request.getfixturevalue("page")
-        page.set_default_timeout(10_000)
+def _browser_page(request) -> Iterator[None]:
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    page.set_default_timeout(10_000)
     yield
+    # Let the page's last requests (a late htmx swap, a poll) finish and stop it polling before
+    # the database is reset: the live server shares the test database with the test itself.
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")

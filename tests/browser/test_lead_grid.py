@@ -4,12 +4,8 @@ and the Qualify stage flyout."""
 from __future__ import annotations
 
 import re
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from playwright.sync_api import Page, expect
 
 from leads.models import Lead
@@ -17,16 +13,8 @@ from tests.factories import LeadFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _sales_groups(transactional_db) -> None:
-    """Put the sales groups back when an earlier transactional test left the database empty."""
-    if not Group.objects.filter(name="Salespeople").exists():
-        state_apps = MigrationLoader(connection).project_state().apps
-        import_module("leads.migrations.0002_sales_groups").create_groups(state_apps, None)
 
 
 def test_it_finds_a_lead_and_saves_a_qualify_step(page: Page, live_server, login, salesperson):

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from playwright.sync_api import Page, expect
 
 from crm.models import TimelineEntry
@@ -20,16 +16,8 @@ from tests.factories import LeadFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _sales_groups(transactional_db) -> None:
-    """Put the sales groups back when an earlier transactional test left the database empty."""
-    if not Group.objects.filter(name="Salespeople").exists():
-        state_apps = MigrationLoader(connection).project_state().apps
-        import_module("leads.migrations.0002_sales_groups").create_groups(state_apps, None)
 
 
 def commands(page: Page):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,17 +20,8 @@ from tests.factories import AccountFactory, LeadFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_when_done(page: Page) -> Iterator[None]:
-    """Let the page's last requests (the favicon, a late htmx swap) finish before the database
-    is reset: the live server shares the test database connection with the test itself."""
-    yield
-    page.wait_for_load_state("networkidle")
-    page.goto("about:blank")
 
 
 def configure(**fields: object) -> None:
