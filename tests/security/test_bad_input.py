@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,6 @@ class Case:
     user: str = "sam"
     # Runs before the snapshot: qualification settings, limits.
     setup: Callable[[World, Any], None] | None = None
-    method: str = "post"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def lead_url(name: str, attr: str = "lead") -> Callable[[World], str]:
@@ -950,8 +948,7 @@ def test_it_refuses_bad_input_and_changes_nothing(case: Case, world: World, sett
     before = snapshot()
     files_before = media_files(settings)
 
-    send = getattr(client, case.method)
-    response = send(case.url(world), case.data(world), **(HX if case.htmx else {}), **case.extra)
+    response = client.post(case.url(world), case.data(world), **(HX if case.htmx else {}))
 
     assert response.status_code == case.status, response.content.decode()[:2000]
     text = answer_text(client, response)
