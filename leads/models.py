@@ -163,15 +163,24 @@ class Lead(AddressMixin, TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # My Open Leads / Open Leads / Closed Leads, newest first (the default sort).
-            models.Index(fields=["owner", "state", "-created_at"], name="lead_owner_state_created"),
-            models.Index(fields=["state", "-created_at"], name="lead_state_created"),
-            # Quick find (begins with) and the sortable columns.
-            models.Index(fields=["last_name", "first_name"], name="lead_name"),
-            models.Index(fields=["company_name"], name="lead_company"),
-            models.Index(fields=["email"], name="lead_email"),
-            models.Index(fields=["business_phone"], name="lead_phone"),
-            models.Index(fields=["topic"], name="lead_topic"),
+            # My Open Leads / Open Leads / Closed Leads, newest first (the default sort), with
+            # the grid's tie-break on id: the rows come in page order straight from the index,
+            # and a deep page skips index entries instead of sorting the view.
+            models.Index(
+                fields=["owner", "state", "-created_at", "-id"], name="lead_owner_state_newest"
+            ),
+            models.Index(fields=["state", "-created_at", "-id"], name="lead_state_newest"),
+            # Status Reason sorts both ways (few values, so the id tie-break must be indexed).
+            models.Index(fields=["status_reason", "-id"], name="lead_status_reason_up"),
+            models.Index(fields=["status_reason", "id"], name="lead_status_reason_down"),
+            # The sortable columns, with the id tie-break so that a page's ids come from the
+            # index alone. Quick find's case-insensitive "begins with" needs expression indexes
+            # that only PostgreSQL has (migration 0003_grid_indexes creates them there).
+            models.Index(fields=["last_name", "first_name", "-id"], name="lead_name"),
+            models.Index(fields=["company_name", "-id"], name="lead_company"),
+            models.Index(fields=["email", "-id"], name="lead_email"),
+            models.Index(fields=["business_phone", "-id"], name="lead_phone"),
+            models.Index(fields=["topic", "-id"], name="lead_topic"),
         ]
         constraints = [
             models.CheckConstraint(
