@@ -7,7 +7,10 @@ the work is shaped for hundreds of leads. Per chunk of leads, in one transaction
 1. lock the chunk's leads in one query, ordered by id (two overlapping batches take their row
    locks in the same order, so they queue instead of deadlocking);
 2. refuse leads one by one (closed, not the user's, a required value missing) without writing;
-3. look up duplicates for the whole chunk: one query for accounts, one for contacts;
+3. lock the match keys of every record the chunk may create (one statement, see
+   `match_keys_lock`), then look up duplicates for the whole chunk: one query for accounts,
+   one for contacts. Under the lock the lookup sees what another batch or a single qualify
+   created meanwhile, so two batches with one company make one account;
 4. decide per lead: link a single clear match, leave a lead with several matches open for
    review, reuse a record another lead of the same chunk creates (two leads of one company get
    one account, two leads with one email one contact), or create a new one;
@@ -44,7 +47,10 @@ from qualification.duplicates import (
     ContactMatches,
     DuplicateRules,
     account_duplicates_for,
+    account_keys_of,
     contact_duplicates_for,
+    contact_keys_of,
+    match_keys_lock,
 )
 from qualification.engine import (
     ACCOUNT_NEEDS_NAME,
@@ -262,7 +268,13 @@ def _plan_lead(*, lead: Lead, acting_user: Any, config: BulkQualifyConfig) -> _L
 
     plan.account = lead.existing_account
     plan.contact = lead.existing_contact
-    plan.wants_new_account = config.create_account and lead.existing_account_id is None
+    # As in the single engine: a lead without a Company Name gets no account (not a failure);
+    # its contact, if any, is the opportunity's customer.
+    plan.wants_new_account = (
+        config.create_account
+        and lead.existing_account_id is None
+        and bool(lead.company_name.strip())
+    )
     plan.wants_new_contact = config.create_contact and lead.existing_contact_id is None
     errors: list[str] = []
     if plan.wants_new_account:
@@ -355,6 +367,8 @@ def _clean_values(
 def _resolve_records(*, plans: list[_LeadPlan], config: BulkQualifyConfig) -> None:
     """Pick each lead's account and contact: a match, a record shared in the chunk, or new."""
     rules = config.rules
+    if rules is not None:
+        _lock_new_records(plans=plans, rules=rules)
     account_keys = [_account_keys(plan, rules) for plan in plans]
     account_matches = AccountMatches()
     if rules is not None:
@@ -422,6 +436,34 @@ def _resolve_records(*, plans: list[_LeadPlan], config: BulkQualifyConfig) -> No
                     Contact(**plan.contact_values, owner_id=plan.lead.owner_id)
                 ),
             )
+
+
+def _lock_new_records(*, plans: list[_LeadPlan], rules: DuplicateRules) -> None:
+    """Lock the match keys of every account and contact the chunk may create, in one
+    statement, before the lookups that decide (see `match_keys_lock`). Every key a lead could
+    create a record under is locked, whether that lead then links a match or goes to review:
+    the lookup that tells is the one the lock protects."""
+    match_keys_lock(
+        accounts=[
+            account_keys_of(
+                name=plan.account_values.get("name", ""),
+                website=plan.account_values.get("website", ""),
+                rules=rules,
+            )
+            for plan in plans
+            if plan.wants_new_account
+        ],
+        contacts=[
+            contact_keys_of(
+                first_name=plan.contact_values.get("first_name", ""),
+                last_name=plan.contact_values.get("last_name", ""),
+                email=plan.contact_values.get("email", ""),
+                rules=rules,
+            )
+            for plan in plans
+            if plan.wants_new_contact
+        ],
+    )
 
 
 def _account_keys(plan: _LeadPlan, rules: DuplicateRules | None) -> tuple[str, str]:

@@ -7,14 +7,23 @@ matching and Python never scans a table. The set-based functions take many candi
 
 Keys are normalised values: pass `normalize_company_name(name)`, `website_domain(url)`,
 `normalize_email(email)`, `normalize_full_name(first, last)`.
+
+A lookup alone cannot promise "no silent duplicates": two transactions creating records with
+one match key (two leads of one company qualified at the same moment, two overlapping bulk
+batches) would each find nothing and each create a record. `match_keys_lock` serialises them:
+a writer locks the match keys of everything it is about to create, then looks up; whoever
+comes second waits for the first to commit and then finds its records.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
+from django.db import connection, transaction
 from django.db.models import Q
 
 from crm.matching import (
@@ -27,6 +36,10 @@ from crm.models import Account, Contact
 
 # The duplicate dialog shows at most this many matches per record type.
 MAX_MATCHES_SHOWN = 10
+
+LOCK_OUTSIDE_TRANSACTION = (
+    "match_keys_lock must run inside transaction.atomic(): the locks last until the commit."
+)
 
 
 @dataclass(frozen=True)
@@ -237,3 +250,105 @@ def contact_duplicates(
         email=key_email, full_name=key_name, account_id=account_id, company=key_company
     )
     return found[:MAX_MATCHES_SHOWN]
+
+
+@dataclass(frozen=True)
+class AccountKeys:
+    """The match keys of an account about to be created ("" for a key that does not apply)."""
+
+    name: str = ""  # normalize_company_name(name)
+    domain: str = ""  # website_domain(website)
+
+
+@dataclass(frozen=True)
+class ContactKeys:
+    """The match keys of a contact about to be created ("" for a key that does not apply).
+
+    The name rule matches a full name within one account, but the lock is on the full name
+    alone: the account a bulk-qualified contact goes under is known only after the account
+    lookup, which itself has to run under the lock. A full-name lock covers every account; the
+    cost is that two qualifies of namesakes in different companies wait for each other.
+    """
+
+    email: str = ""  # normalize_email(email)
+    full_name: str = ""  # normalize_full_name(first_name, last_name)
+
+
+def account_keys_of(*, name: str, website: str = "", rules: DuplicateRules) -> AccountKeys:
+    """The keys a new account with this name and website is looked up (and locked) by."""
+    return AccountKeys(
+        name=normalize_company_name(name) if rules.account_by_name and name.strip() else "",
+        domain=website_domain(website) if rules.account_by_domain else "",
+    )
+
+
+def contact_keys_of(
+    *, first_name: str, last_name: str, email: str = "", rules: DuplicateRules
+) -> ContactKeys:
+    """The keys a new contact with these values is locked by."""
+    return ContactKeys(
+        email=normalize_email(email) if rules.contact_by_email else "",
+        full_name=normalize_full_name(first_name, last_name) if rules.contact_by_name else "",
+    )
+
+
+class MatchKeyKind(Enum):
+    """One lock namespace per key kind (blake2b's personalisation, 16 bytes at most), so that
+    an email and a company name with the same text never share a lock."""
+
+    ACCOUNT_NAME = b"crm-account-name"
+    ACCOUNT_DOMAIN = b"crm-account-domn"
+    CONTACT_EMAIL = b"crm-contact-mail"
+    CONTACT_NAME = b"crm-contact-name"
+
+
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k"
+
+
+def match_key_lock_id(*, kind: MatchKeyKind, key: str) -> int:
+    """The advisory lock id (a signed bigint) of one match key: the same in every process and
+    every run, unlike `hash()`."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8, person=kind.value).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def match_key_lock_ids(
+    *, accounts: Iterable[AccountKeys] = (), contacts: Iterable[ContactKeys] = ()
+) -> list[int]:
+    """The lock ids of every non-empty key, each once, in ascending order."""
+    ids: set[int] = set()
+    for account in accounts:
+        if account.name:
+            ids.add(match_key_lock_id(kind=MatchKeyKind.ACCOUNT_NAME, key=account.name))
+        if account.domain:
+            ids.add(match_key_lock_id(kind=MatchKeyKind.ACCOUNT_DOMAIN, key=account.domain))
+    for contact in contacts:
+        if contact.email:
+            ids.add(match_key_lock_id(kind=MatchKeyKind.CONTACT_EMAIL, key=contact.email))
+        if contact.full_name:
+            ids.add(match_key_lock_id(kind=MatchKeyKind.CONTACT_NAME, key=contact.full_name))
+    return sorted(ids)
+
+
+def match_keys_lock(
+    *, accounts: Iterable[AccountKeys] = (), contacts: Iterable[ContactKeys] = ()
+) -> None:
+    """Lock the match keys of the records about to be created, until the transaction ends.
+
+    Call it inside the writing transaction, before the duplicate lookup that decides whether
+    to create, and look up again after it: a transaction that created a record with one of
+    these keys has committed by then, so the lookup sees its record. On PostgreSQL this is one
+    statement whatever the number of keys, taking transaction-scoped advisory locks in
+    ascending order (every writer takes them in that order, after its lead row locks, so two
+    writers queue instead of deadlocking). SQLite already serialises writers (the settings
+    begin every transaction IMMEDIATE), so there it makes no query.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(LOCK_OUTSIDE_TRANSACTION)
+    if connection.vendor != "postgresql":
+        return
+    ids = match_key_lock_ids(accounts=accounts, contacts=contacts)
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [ids])

@@ -3,12 +3,16 @@
 CONTRACT (agreed between the engine and the screens; keep these names and shapes):
 
     plan = qualification_plan(lead=lead)                      # reads settings, finds duplicates
+    plan = qualification_plan(lead=lead, with_duplicates=False)  # the same, without lookups
     result = lead_qualify(lead_id=..., acting_user=..., decisions=...)   # one transaction
 
 The plan reads the settings and the field mappings fresh every time (a settings change applies to
 the next qualify) and lists the duplicates of what would be created. Execute re-derives the plan
 inside its transaction, validates every decision, checks duplicates, and only then writes; any
-error leaves nothing behind and the lead open.
+error leaves nothing behind and the lead open. The duplicate check that decides whether to create
+runs inside that transaction, after the match keys of the new records are locked
+(`match_keys_lock`): two leads of one company qualified at the same moment cannot both miss
+each other's account.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryK
 from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
-from qualification.duplicates import DuplicateRules, account_duplicates, contact_duplicates
+from qualification.duplicates import (
+    DuplicateRules,
+    account_duplicates,
+    account_keys_of,
+    contact_duplicates,
+    contact_keys_of,
+    match_keys_lock,
+)
 from qualification.models import (
     MAX_OPPORTUNITIES,
     CreationMode,
@@ -316,13 +327,19 @@ def _plan_build(
     return plan
 
 
-def qualification_plan(*, lead: Lead) -> QualifyPlan:
-    """What Qualify will do for this lead under the current settings (read fresh each time)."""
+def qualification_plan(*, lead: Lead, with_duplicates: bool = True) -> QualifyPlan:
+    """What Qualify will do for this lead under the current settings (read fresh each time).
+
+    `with_duplicates=False` leaves every `duplicates` list empty and saves their lookups, for
+    callers that only need the modes and the mapped values (parsing a POST, a quick-create
+    form). It is a screen's preview either way: `lead_qualify` checks duplicates again, under
+    its locks.
+    """
     return _plan_build(
         lead=lead,
         qualification_settings=QualificationSettings.load(),
         mappings=field_mappings_by_target(),
-        with_duplicates=True,
+        with_duplicates=with_duplicates,
     )
 
 
@@ -506,6 +523,41 @@ def _check_duplicates(
         raise DuplicatesFoundError(accounts=accounts, contacts=contacts)
 
 
+def _lock_new_records(
+    *,
+    qualification_settings: QualificationSettings,
+    account: _Resolved[Account],
+    contact: _Resolved[Contact],
+) -> None:
+    """Lock the match keys of the account and contact this qualify creates (see
+    `match_keys_lock`), so that the duplicate check after it sees whatever another qualify
+    created meanwhile. A record created anyway is locked too: a qualify checking at the same
+    moment must find it. With detection off nobody checks, so nothing is locked."""
+    if not qualification_settings.detect_duplicates:
+        return
+    rules = DuplicateRules.from_settings(qualification_settings)
+    accounts = []
+    if account.new_values is not None:
+        accounts.append(
+            account_keys_of(
+                name=account.new_values.get("name", ""),
+                website=account.new_values.get("website", ""),
+                rules=rules,
+            )
+        )
+    contacts = []
+    if contact.new_values is not None:
+        contacts.append(
+            contact_keys_of(
+                first_name=contact.new_values.get("first_name", ""),
+                last_name=contact.new_values.get("last_name", ""),
+                email=contact.new_values.get("email", ""),
+                rules=rules,
+            )
+        )
+    match_keys_lock(accounts=accounts, contacts=contacts)
+
+
 def _account_create(*, lead: Lead, values: dict[str, Any]) -> Account:
     account = account_match_keys(Account(**values, owner_id=lead.owner_id))
     account.save()
@@ -603,10 +655,13 @@ def _decide(
     qualification_settings: QualificationSettings,
     mappings: dict[str, list[FieldMapping]],
     decisions: QualifyDecisions,
+    lock: bool,
 ) -> tuple[QualifyPlan, _Resolved[Account], _Resolved[Contact], list[dict[str, Any]]]:
     """Resolve and validate every decision, then look for duplicates; writes nothing.
 
-    Raises QualifyValidationError or DuplicatesFoundError.
+    `lock` (inside the writing transaction) locks the new records' match keys before the
+    duplicate check, which makes it the check that decides. Without it, the check is early
+    feedback only. Raises QualifyValidationError or DuplicatesFoundError.
     """
     plan = _plan_build(
         lead=lead,
@@ -628,6 +683,10 @@ def _decide(
         raise QualifyValidationError(errors, OPPORTUNITY_NEEDS_CUSTOMER)
     if errors:
         raise QualifyValidationError(errors)
+    if lock:
+        _lock_new_records(
+            qualification_settings=qualification_settings, account=account, contact=contact
+        )
     _check_duplicates(
         qualification_settings=qualification_settings, account=account, contact=contact
     )
@@ -666,6 +725,7 @@ def lead_qualify(
             qualification_settings=qualification_settings,
             mappings=mappings,
             decisions=decisions,
+            lock=False,
         )
         summary = lead_summary_build(lead=unlocked)
 
@@ -674,12 +734,16 @@ def lead_qualify(
         # sees the lead qualified and creates nothing.
         lead = _lead_get(lead_id=lead_id, lock=True)
         _check_open(lead)
-        # Decide and validate everything again under the lock, before the first write.
+        # Decide and validate everything again under the lock, before the first write. This
+        # duplicate check is the one that decides: it runs after the new records' match keys
+        # are locked, so a qualify of another lead of the same company that committed
+        # meanwhile is seen (DuplicatesFoundError), never silently repeated.
         plan, account, contact, rows = _decide(
             lead=lead,
             qualification_settings=qualification_settings,
             mappings=mappings,
             decisions=decisions,
+            lock=True,
         )
 
         account_record = account.existing

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntry
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
-from qualification import bulk
+from qualification import bulk, duplicates
 from qualification.bulk import (
     CONTACT_NEEDS_LAST_NAME,
     LEAD_GONE,
@@ -33,6 +33,11 @@ from qualification.models import (
 from tests.factories import AccountFactory, ContactFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
+
+# On PostgreSQL each chunk takes the advisory locks of its new records' match keys in one
+# statement before its duplicate lookups; SQLite already serialises writers, so there the lock
+# makes no query and the SQLite pins are unchanged.
+LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
 
 ALL = {"create_account": True, "create_contact": True, "create_opportunity": True}
 
@@ -292,15 +297,50 @@ def test_it_needs_a_last_name_only_for_a_contact(salesperson):
     assert accepted.qualified_ids == [lead.pk]
 
 
-def test_it_needs_a_company_name_only_for_an_account(salesperson):
+def test_it_creates_no_account_for_a_lead_without_a_company_name(salesperson):
+    # The single engine's rule: no Company Name, no account; not a failure.
+    lead = LeadFactory(owner=salesperson, company_name="", website="")
+    other = LeadFactory(owner=salesperson, company_name="Contoso", website="")
+
+    outcome = _qualify(salesperson, [lead, other])
+
+    assert outcome.qualified_ids == [lead.pk, other.pk]
+    assert outcome.failures == [] and outcome.needs_review == []
+    assert (outcome.accounts_created, outcome.contacts_created) == (1, 2)
+    assert outcome.opportunities_created == 2
+    lead.refresh_from_db()
+    assert lead.state == LeadState.QUALIFIED
+    assert lead.parent_account is None
+    assert lead.parent_contact.last_name == lead.last_name
+    assert lead.parent_contact.account is None
+    opportunity = lead.qualifying_opportunity
+    assert opportunity.customer_account is None
+    assert opportunity.customer_contact == lead.parent_contact
+    qualification = Qualification.objects.get(lead=lead)
+    assert qualification.account is None and not qualification.account_created
+    assert Account.objects.get().name == "Contoso"
+
+
+def test_it_fails_a_lead_without_a_company_name_when_no_contact_is_created(salesperson):
     lead = LeadFactory(owner=salesperson, company_name="")
 
-    refused = _qualify(salesperson, [lead])
-    assert refused.failures == [(lead.pk, str(lead), ACCOUNT_NEEDS_NAME)]
-    assert not Contact.objects.exists()
+    outcome = _qualify(salesperson, [lead], create_contact=False)
 
-    accepted = _qualify(salesperson, [lead], create_account=False)
-    assert accepted.qualified_ids == [lead.pk]
+    assert outcome.failures == [(lead.pk, str(lead), OPPORTUNITY_NEEDS_CUSTOMER)]
+    assert not Account.objects.exists() and not Opportunity.objects.exists()
+
+
+def test_it_needs_an_account_name_when_the_mapping_gives_none(salesperson):
+    # A Company Name is set, but the admin mapped the account's name from an empty field.
+    FieldMapping.objects.filter(target=RecordType.ACCOUNT, target_field="name").update(
+        source_field="description"
+    )
+    lead = LeadFactory(owner=salesperson, company_name="Contoso", description="")
+
+    outcome = _qualify(salesperson, [lead])
+
+    assert outcome.failures == [(lead.pk, str(lead), ACCOUNT_NEEDS_NAME)]
+    assert not Contact.objects.exists()
 
 
 def test_an_opportunity_needs_a_customer(salesperson):
@@ -449,7 +489,95 @@ def test_it_pins_the_queries_of_one_chunk(salesperson, django_assert_num_queries
     ids = _many_leads(salesperson, 20)
     ContentType.objects.get_for_models(Lead, Opportunity)
     # Settings, mappings, permissions (2), the chunk's savepoint and its release, the lock,
-    # 2 duplicate lookups, 6 inserts (accounts, contacts, opportunities, origins,
-    # qualifications, their opportunity links), 2 timeline inserts, the leads' update.
-    with django_assert_num_queries(18):
+    # [PostgreSQL: the match keys locked], 2 duplicate lookups, 6 inserts (accounts, contacts,
+    # opportunities, origins, qualifications, their opportunity links), 2 timeline inserts,
+    # the leads' update.
+    with django_assert_num_queries(18 + LOCK_QUERIES):
         leads_bulk_qualify(lead_ids=ids, acting_user=salesperson, **ALL)
+
+
+# Match keys locked before the lookups ---------------------------------------------------------
+
+
+def test_it_locks_the_chunks_match_keys_before_its_duplicate_lookups(salesperson, monkeypatch):
+    calls: list[str] = []
+
+    def recorded(name, function):
+        def call(**kwargs):
+            calls.append(name)
+            return function(**kwargs)
+
+        return call
+
+    monkeypatch.setattr(bulk, "match_keys_lock", recorded("lock", duplicates.match_keys_lock))
+    monkeypatch.setattr(
+        bulk, "account_duplicates_for", recorded("accounts", duplicates.account_duplicates_for)
+    )
+    monkeypatch.setattr(
+        bulk, "contact_duplicates_for", recorded("contacts", duplicates.contact_duplicates_for)
+    )
+    monkeypatch.setattr(bulk, "BULK_QUALIFY_CHUNK_SIZE", 2)
+    leads = [LeadFactory(owner=salesperson, company_name="Shared Co") for _ in range(3)]
+
+    _qualify(salesperson, leads)
+
+    # One lock statement per chunk, each before that chunk's lookups.
+    assert calls == ["lock", "accounts", "contacts"] * 2
+
+
+def test_it_locks_every_key_a_lead_of_the_chunk_may_create_a_record_under(salesperson, monkeypatch):
+    locked = []
+    monkeypatch.setattr(bulk, "match_keys_lock", lambda **keys: locked.append(keys))
+    contoso = LeadFactory(
+        owner=salesperson,
+        company_name="Contoso, Inc.",
+        website="https://www.contoso.example/about",
+        first_name="Ann",
+        last_name="Lee",
+        email="Ann@Contoso.example",
+    )
+    # A single clear match is linked after the lookup, but its keys were locked before it.
+    AccountFactory(name="Fabrikam", website="")
+    fabrikam = LeadFactory(
+        owner=salesperson,
+        company_name="Fabrikam",
+        website="",
+        first_name="Bo",
+        last_name="Ek",
+        email="",
+    )
+    no_company = LeadFactory(
+        owner=salesperson, company_name="", first_name="Cy", last_name="Ng", email="cy@ng.example"
+    )
+    closed = LeadFactory(owner=salesperson, company_name="Closed Co", disqualified=True)
+    on_account = LeadFactory(
+        owner=salesperson,
+        existing_account=AccountFactory(name="Adatum"),
+        first_name="Di",
+        last_name="Ro",
+        email="di@adatum.example",
+    )
+
+    _qualify(salesperson, [contoso, fabrikam, no_company, closed, on_account])
+
+    [keys] = locked
+    assert [(key.name, key.domain) for key in keys["accounts"]] == [
+        ("contoso", "contoso.example"),
+        ("fabrikam", ""),
+    ]
+    assert [(key.email, key.full_name) for key in keys["contacts"]] == [
+        ("ann@contoso.example", "ann lee"),
+        ("", "bo ek"),
+        ("cy@ng.example", "cy ng"),
+        ("di@adatum.example", "di ro"),
+    ]
+
+
+def test_it_locks_nothing_when_detection_is_off(salesperson, monkeypatch):
+    QualificationSettings.objects.filter(pk=1).update(detect_duplicates=False)
+    locked = []
+    monkeypatch.setattr(bulk, "match_keys_lock", lambda **keys: locked.append(keys))
+
+    _qualify(salesperson, [LeadFactory(owner=salesperson)])
+
+    assert locked == []

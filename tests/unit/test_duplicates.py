@@ -1,22 +1,39 @@
-"""Duplicate detection: indexed lookups on the normalised match columns."""
+"""Duplicate detection: indexed lookups on the normalised match columns, and the match-key
+locks that serialise the writers that would otherwise miss each other's new records."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from crm.matching import normalize_company_name, normalize_full_name
 from qualification.duplicates import (
+    LOCK_OUTSIDE_TRANSACTION,
+    AccountKeys,
+    ContactKeys,
     DuplicateRules,
+    MatchKeyKind,
     account_duplicates,
     account_duplicates_for,
+    account_keys_of,
     contact_duplicates,
     contact_duplicates_for,
+    contact_keys_of,
+    match_key_lock_id,
+    match_key_lock_ids,
+    match_keys_lock,
 )
-from tests.factories import AccountFactory, ContactFactory
+from qualification.engine import qualification_plan
+from tests.factories import AccountFactory, ContactFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
+
+# SQLite serialises writers itself: there the lock makes no query.
+LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
+BIGINT = range(-(2**63), 2**63)
 
 
 @pytest.mark.parametrize(
@@ -181,3 +198,132 @@ def test_it_uses_indexes_not_table_scans():
         assert "INDEX" in plan
         assert "SCAN crm_account " not in f"{plan} "
         assert "SCAN crm_contact " not in f"{plan} "
+
+
+# Match-key locks ------------------------------------------------------------------------------
+
+
+def test_it_gives_a_match_key_the_same_lock_in_every_process():
+    # Pinned values: a lock id that changed between processes (like `hash()` of a str does)
+    # would let two workers lock different ids for one company.
+    assert match_key_lock_id(kind=MatchKeyKind.ACCOUNT_NAME, key="contoso") == (
+        -2583869539934506665
+    )
+    assert match_key_lock_id(kind=MatchKeyKind.CONTACT_EMAIL, key="ann@contoso.example") == (
+        -740961685547299376
+    )
+
+
+def test_it_keeps_each_key_kind_in_its_own_lock_namespace():
+    ids = {match_key_lock_id(kind=kind, key="contoso") for kind in MatchKeyKind}
+
+    assert len(ids) == len(MatchKeyKind)
+    assert all(lock_id in BIGINT for lock_id in ids)
+
+
+def test_it_locks_each_key_once_in_ascending_order_and_skips_empty_keys():
+    ids = match_key_lock_ids(
+        accounts=[
+            AccountKeys(name="contoso", domain="contoso.example"),
+            AccountKeys(name="contoso"),
+            AccountKeys(),
+        ],
+        contacts=[
+            ContactKeys(email="ann@contoso.example", full_name="ann lee"),
+            ContactKeys(full_name="ann lee"),
+        ],
+    )
+
+    assert ids == sorted(ids)
+    assert len(ids) == 4
+    assert match_key_lock_id(kind=MatchKeyKind.ACCOUNT_DOMAIN, key="contoso.example") in ids
+    assert match_key_lock_ids(accounts=[AccountKeys()], contacts=[ContactKeys()]) == []
+
+
+def test_it_builds_the_keys_the_match_rules_look_up():
+    rules = DuplicateRules()
+
+    assert account_keys_of(
+        name="Contoso, Inc.", website="https://www.Contoso.example/about", rules=rules
+    ) == AccountKeys(name="contoso", domain="contoso.example")
+    assert contact_keys_of(
+        first_name="Ann", last_name="LEE", email=" Ann@Contoso.example ", rules=rules
+    ) == ContactKeys(email="ann@contoso.example", full_name="ann lee")
+    assert account_keys_of(name=" ", website="", rules=rules) == AccountKeys()
+
+
+def test_it_builds_no_key_for_a_rule_that_is_off():
+    rules = DuplicateRules(
+        account_by_name=False,
+        account_by_domain=False,
+        contact_by_email=False,
+        contact_by_name=False,
+    )
+
+    assert account_keys_of(name="Contoso", website="contoso.example", rules=rules) == (
+        AccountKeys()
+    )
+    assert (
+        contact_keys_of(first_name="Ann", last_name="Lee", email="ann@contoso.example", rules=rules)
+        == ContactKeys()
+    )
+
+
+def test_it_takes_every_lock_in_one_statement(django_assert_num_queries):
+    accounts = [AccountKeys(name=f"company {n}", domain=f"c{n}.example") for n in range(300)]
+    contacts = [ContactKeys(email=f"p{n}@example.com", full_name=f"p {n}") for n in range(300)]
+
+    with django_assert_num_queries(LOCK_QUERIES):
+        match_keys_lock(accounts=accounts, contacts=contacts)
+
+
+def test_it_makes_no_lock_query_without_keys(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        match_keys_lock(accounts=[AccountKeys()], contacts=[])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_lock_outside_a_transaction():
+    # A transaction-scoped lock taken in autocommit would be released at once.
+    with pytest.raises(RuntimeError, match=re.escape(LOCK_OUTSIDE_TRANSACTION)):
+        match_keys_lock(accounts=[AccountKeys(name="contoso")])
+
+    with transaction.atomic():
+        match_keys_lock(accounts=[AccountKeys(name="contoso")])
+
+
+# The plan without duplicate lookups ------------------------------------------------------------
+
+
+@pytest.fixture
+def fabrikam_lead():
+    return LeadFactory(
+        company_name="Fabrikam, Inc.", website="", email="nina.novak@fabrikam.example"
+    )
+
+
+def test_the_plan_skips_the_duplicate_lookups_when_asked(fabrikam_lead, django_assert_num_queries):
+    AccountFactory(name="Fabrikam", website="")
+    ContactFactory(email="nina.novak@fabrikam.example")
+    qualification_plan(lead=fabrikam_lead)  # the settings row exists from here on
+
+    # settings, mappings
+    with django_assert_num_queries(2):
+        plan = qualification_plan(lead=fabrikam_lead, with_duplicates=False)
+
+    assert plan.account.duplicates == [] and plan.contact.duplicates == []
+    assert not plan.has_duplicates
+    assert plan.account.initial["name"] == "Fabrikam, Inc."
+
+
+def test_the_plan_looks_duplicates_up_by_default(fabrikam_lead, django_assert_num_queries):
+    account = AccountFactory(name="Fabrikam", website="")
+    contact = ContactFactory(email="nina.novak@fabrikam.example")
+    qualification_plan(lead=fabrikam_lead)
+
+    # settings, mappings, account duplicates, contact duplicates
+    with django_assert_num_queries(4):
+        plan = qualification_plan(lead=fabrikam_lead)
+
+    assert plan.account.duplicates == [account]
+    assert plan.contact.duplicates == [contact]

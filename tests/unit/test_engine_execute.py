@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 
 from crm.models import (
     Account,
@@ -23,6 +23,7 @@ from crm.models import (
     TimelineEntryKind,
 )
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
+from qualification import duplicates, engine
 from qualification.engine import (
     ACCOUNT_NEEDS_NAME,
     EXISTING_NOT_FOUND,
@@ -58,6 +59,11 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# On PostgreSQL the decisive duplicate check is preceded by one statement that takes the
+# advisory locks of the new records' match keys; SQLite already serialises writers, so there
+# the lock makes no query and the SQLite pins are unchanged.
+LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
 
 CREATE = RecordDecision(choice=Choice.CREATE)
 SKIP = RecordDecision(choice=Choice.SKIP)
@@ -727,6 +733,105 @@ def test_it_matches_a_contact_by_full_name_within_the_picked_account(user):
     assert raised.value.contacts == [twin]
 
 
+def _calls_in_order(monkeypatch) -> list[tuple[str, bool]]:
+    """Record each match-key lock and duplicate lookup of the engine, in order, with whether
+    it ran inside a transaction."""
+    calls: list[tuple[str, bool]] = []
+
+    def recorded(name, function):
+        def call(**kwargs):
+            calls.append((name, transaction.get_connection().in_atomic_block))
+            return function(**kwargs)
+
+        return call
+
+    monkeypatch.setattr(engine, "match_keys_lock", recorded("lock", duplicates.match_keys_lock))
+    monkeypatch.setattr(
+        engine, "account_duplicates", recorded("accounts", duplicates.account_duplicates)
+    )
+    monkeypatch.setattr(
+        engine, "contact_duplicates", recorded("contacts", duplicates.contact_duplicates)
+    )
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("summary", "early"), [(False, []), (True, ["accounts", "contacts"])])
+def test_it_decides_on_duplicates_inside_the_transaction_after_the_lock(
+    lead, user, monkeypatch, summary, early
+):
+    configure(experience=Experience.NEW, summarize_after_qualify=summary)
+    calls = _calls_in_order(monkeypatch)
+
+    lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    # With a summary, an early check (outside the transaction, no lock) gives quick feedback;
+    # the one that decides always follows the lock, inside the transaction.
+    assert calls == [(name, False) for name in early] + [
+        ("lock", True),
+        ("accounts", True),
+        ("contacts", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("decisions", "accounts", "contacts"),
+    [
+        (None, [("fabrikam", "fabrikam.example")], [("nina.novak@fabrikam.example", "nina novak")]),
+        (
+            QualifyDecisions(account=SKIP, contact=CREATE),
+            [],
+            [("nina.novak@fabrikam.example", "nina novak")],
+        ),
+        # A record created anyway is locked too: a qualify checking at the same moment must
+        # find it.
+        (
+            QualifyDecisions(
+                account=RecordDecision(choice=Choice.CREATE, create_anyway=True), contact=SKIP
+            ),
+            [("fabrikam", "fabrikam.example")],
+            [],
+        ),
+    ],
+)
+def test_it_locks_the_match_keys_of_the_records_it_creates(
+    lead, user, monkeypatch, decisions, accounts, contacts
+):
+    configure(experience=Experience.NEW, account_mode=CreationMode.SALESPERSON)
+    locked = []
+    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
+
+    lead_qualify(lead_id=lead.pk, acting_user=user, decisions=decisions)
+
+    [keys] = locked
+    assert [(key.name, key.domain) for key in keys["accounts"]] == accounts
+    assert [(key.email, key.full_name) for key in keys["contacts"]] == contacts
+
+
+def test_it_locks_only_the_keys_of_the_match_rules_in_force(lead, user, monkeypatch):
+    configure(match_account_by_domain=False, match_contact_by_name=False)
+    locked = []
+    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
+
+    lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    [keys] = locked
+    assert [(key.name, key.domain) for key in keys["accounts"]] == [("fabrikam", "")]
+    assert [(key.email, key.full_name) for key in keys["contacts"]] == [
+        ("nina.novak@fabrikam.example", "")
+    ]
+
+
+def test_it_locks_nothing_when_detection_is_off(lead, user, monkeypatch):
+    configure(detect_duplicates=False)
+    locked = []
+    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
+
+    lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    assert locked == []
+
+
 def test_it_creates_duplicates_silently_when_detection_is_off(lead, user):
     AccountFactory(name="Fabrikam", website="")
     ContactFactory(email="nina.novak@fabrikam.example")
@@ -742,7 +847,9 @@ def test_it_creates_duplicates_silently_when_detection_is_off(lead, user):
 # Query counts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("summary", "queries"), [(False, 15), (True, 19)])
+@pytest.mark.parametrize(
+    ("summary", "queries"), [(False, 15 + LOCK_QUERIES), (True, 19 + LOCK_QUERIES)]
+)
 def test_it_qualifies_with_three_opportunities_in_few_queries(
     lead, user, django_assert_num_queries, summary, queries
 ):
@@ -756,7 +863,8 @@ def test_it_qualifies_with_three_opportunities_in_few_queries(
     ContentType.objects.get_for_models(Lead, Opportunity)  # Django caches content types
 
     # settings, mappings, [summary: the lead, the duplicate checks before summarising, its
-    # notes], savepoint, lead locked, account and contact duplicates, account, contact,
+    # notes], savepoint, lead locked, [PostgreSQL: the match keys locked], account and contact
+    # duplicates, account, contact,
     # opportunities, origins, lead, qualification, its opportunity links, timeline entries,
     # savepoint released
     with django_assert_num_queries(queries):
