@@ -13,6 +13,9 @@ from leads.selectors import LEAD_VIEWS, QUICK_FIND_MAX_LENGTH
 from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS
 
 SELECT_LEADS_FIRST = "Select at least one lead first."
+SELECTION_NOT_VALID = "The selection is not valid."
+# Record ids are positive and fit a signed 64-bit column; anything else names no lead.
+LARGEST_ID = 2**63 - 1
 
 
 class LeadForm(forms.ModelForm):
@@ -100,7 +103,7 @@ class DisqualifyForm(forms.Form):
 
 
 class IdListField(forms.Field):
-    """Repeated integer values (`lead_ids=3&lead_ids=7`)."""
+    """Repeated record ids (`lead_ids=3&lead_ids=7`), each between 1 and LARGEST_ID."""
 
     widget = forms.MultipleHiddenInput
 
@@ -109,9 +112,12 @@ class IdListField(forms.Field):
             return []
         values = value if isinstance(value, list | tuple) else [value]
         try:
-            return [int(item) for item in values]
+            ids = [int(item) for item in values]
         except (TypeError, ValueError):
-            raise forms.ValidationError("The selection is not valid.") from None
+            raise forms.ValidationError(SELECTION_NOT_VALID) from None
+        if any(not 1 <= item <= LARGEST_ID for item in ids):
+            raise forms.ValidationError(SELECTION_NOT_VALID)
+        return ids
 
 
 class LeadSelectionForm(forms.Form):
@@ -127,3 +133,10 @@ class LeadSelectionForm(forms.Form):
         if not cleaned.get("select_all_matching") and not cleaned.get("lead_ids"):
             raise forms.ValidationError(SELECT_LEADS_FIRST)
         return cleaned
+
+    def refusals(self) -> list[str]:
+        """Why the selection was refused, in the user's words. Its fields are hidden inputs
+        the grid fills in, so an error on any of them says only that the selection is bad."""
+        tampered = any(name in self.errors for name in self.fields)
+        refusals = [SELECTION_NOT_VALID] if tampered else []
+        return refusals + [str(error) for error in self.non_field_errors()]

@@ -42,6 +42,7 @@ NOTE_ADDED = "Note added."
 LEAD_DISQUALIFIED = "Lead disqualified: {reason}."
 LEAD_REACTIVATED = "Lead reactivated."
 LEAD_DELETED = "Lead deleted."
+NONE_EXISTS = "None of the selected leads exists any more."
 NOT_YOURS_READ_ONLY = "This lead belongs to {owner}. You can view it but not change it."
 
 
@@ -261,8 +262,9 @@ def _detail_context(
 @require_http_methods(["GET", "POST"])
 @permission_required("leads.add_lead", raise_exception=True)
 def lead_create(request: HtmxHttpRequest) -> HttpResponse:
-    form = LeadForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # An empty POST is still a POST: bound, so that it gets the form's errors.
+    form = LeadForm(request.POST) if request.method == "POST" else LeadForm()
+    if form.is_bound and form.is_valid():
         lead = services.lead_create(acting_user=request.user, data=form.cleaned_data)
         messages.success(request, LEAD_CREATED)
         return redirect(lead)
@@ -393,8 +395,8 @@ def _disqualify_refusal(lead: Lead) -> str:
 @require_http_methods(["GET", "POST"])
 def lead_disqualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
-    form = DisqualifyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = DisqualifyForm(request.POST) if request.method == "POST" else DisqualifyForm()
+    if form.is_bound and form.is_valid():
         try:
             services.lead_disqualify(
                 lead=lead, reason=form.cleaned_data["reason"], acting_user=request.user
@@ -509,10 +511,10 @@ def _report_outcome(
 
 
 def _nothing_selected(request: HtmxHttpRequest, form: LeadSelectionForm) -> HttpResponse:
-    for error in form.non_field_errors() or form.errors.get("lead_ids", []):
-        messages.error(request, error)
+    for refusal in form.refusals():
+        messages.error(request, refusal)
     if not form.errors:
-        messages.error(request, "None of the selected leads exists any more.")
+        messages.error(request, NONE_EXISTS)
     return _report(request, form)
 
 
