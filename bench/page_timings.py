@@ -1,20 +1,24 @@
-"""Server time per page at 100,000 leads: the lead grid (each view, sorted, quick find, a deep
-page) and the lead form, through Django's test Client against the real URLs and middleware.
+"""Server time per page at 100,000 leads: the lead grid (each view, sorted, quick find, deep
+pages) and the lead form, through Django's test Client against the real URLs and middleware.
 
 Not a test. It reads the `crm_load` database that bench/load_data.py fills (run that first):
 
     .venv/bin/python bench/load_data.py
-    .venv/bin/python bench/page_timings.py                  # 30 timed requests per page
-    .venv/bin/python bench/page_timings.py --repeat 50 --warmup 5
-    .venv/bin/python bench/page_timings.py --explain        # also EXPLAIN ANALYZE the slowest query
-    .venv/bin/python bench/page_timings.py --proposed       # with the changes proposed in README
+    .venv/bin/python bench/page_timings.py                 # 30 timed requests per page
+    .venv/bin/python bench/page_timings.py --compare       # today's code and the proposed pager
+    .venv/bin/python bench/page_timings.py --repeat 50 --warmup 5 --only "quick find"
+    .venv/bin/python bench/page_timings.py --explain       # EXPLAIN each page's slowest query
 
 Settings are production-like (DEBUG off, manifest static files collected into a temporary
-directory, database sessions). Each page is requested `--warmup` times, then timed `--repeat`
-times; the table gives the median and 95th percentile of the whole request (middleware, views,
-queries, template) and of the time spent in SQL, the queries per page (CaptureQueriesContext)
-and the leads the grid matched. Signed in as a salesperson (sales1), who owns about a fifth of
-the leads.
+directory, database sessions), signed in as a salesperson (sales1, who owns a fifth of the
+leads). The pages are requested in rounds, every page once per round (and once per variant with
+--compare), so a burst of load from elsewhere on the machine falls on all of them alike; the
+first `--warmup` rounds are not timed. The table gives per page the median and 95th percentile
+of the whole request (middleware, view, queries, template), the median time spent in SQL and
+in this process's CPU, the queries per page (CaptureQueriesContext) and the leads matched.
+
+--proposed / --compare: the grid pages its leads through the deferred-join paginator proposed
+for leads/views.py in bench/README.md (patched in here; the code itself is unchanged).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_data import LOAD_DATABASE, database_url, django_setup
@@ -38,7 +44,27 @@ from load_data import LOAD_DATABASE, database_url, django_setup
 TARGET_MS = 50.0
 SALESPERSON = "sales1"
 COMMON_PREFIX = "Jo"
-DEEP_PAGE = 800  # 50 rows a page: rows 39,951 to 40,000 of Open Leads
+DEEP_PAGE = 800  # 50 rows a page: rows 39,951 to 40,000
+NOW, PROPOSED = "now", "proposed"
+
+
+class DeferredJoinPaginator(Paginator):
+    """The pager proposed for the lead grid: a page is fetched as
+    `WHERE id IN (SELECT id ... ORDER BY ... LIMIT n OFFSET m) ORDER BY ...`, so the sort and
+    the skipped rows read only ids (from an index where one fits) and only the page's own rows
+    are read in full. Same rows, same order, same number of queries."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+PAGINATORS = {NOW: Paginator, PROPOSED: DeferredJoinPaginator}
 
 
 @dataclass
@@ -50,15 +76,14 @@ class Page:
 
 
 @dataclass
-class Result:
-    page: Page
-    times_ms: list[float]
-    sql_ms: list[float]
-    cpu_ms: list[float]
-    queries: int
-    query_counts: set[int]
-    matched: int | None
-    slowest_sql: str
+class Samples:
+    """One page under one variant: every timed request, and the queries it sends."""
+
+    times_ms: list[float] = field(default_factory=list)
+    sql_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    query_counts: set[int] = field(default_factory=set)
+    slowest: tuple[float, str] = (0.0, "")
 
     @property
     def median(self) -> float:
@@ -67,6 +92,10 @@ class Result:
     @property
     def p95(self) -> float:
         return _percentile(self.times_ms, 95)
+
+    @property
+    def queries(self) -> str:
+        return "/".join(str(count) for count in sorted(self.query_counts))
 
 
 def _percentile(values: list[float], percent: float) -> float:
@@ -173,42 +202,39 @@ def _matched(page: Page, user) -> int | None:
     ).count()
 
 
-def _measure(client, page: Page, user, *, warmup: int, repeat: int) -> Result:
+def _use(variant: str) -> None:
+    from leads import views
+
+    views.Paginator = PAGINATORS[variant]
+
+
+def _get(client, page: Page) -> None:
+    response = client.get(page.url)
+    if response.status_code != 200:
+        raise SystemExit(f"{page.url} answered {response.status_code}")
+
+
+def _timed(client, page: Page, samples: Samples) -> None:
+    from django.db import connection
+
+    timer = SqlTimer()
+    with connection.execute_wrapper(timer):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        _get(client, page)
+        samples.times_ms.append((time.perf_counter() - started) * 1000)
+        samples.cpu_ms.append((time.process_time() - cpu_started) * 1000)
+    samples.sql_ms.append(timer.seconds * 1000)
+    samples.slowest = max(samples.slowest, timer.slowest)
+
+
+def _count_queries(client, page: Page, samples: Samples) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def get() -> None:
-        response = client.get(page.url)
-        if response.status_code != 200:
-            raise SystemExit(f"{page.url} answered {response.status_code}")
-
-    for _ in range(warmup):
-        get()
-    times, sql_times, cpu_times, counts = [], [], [], set()
-    slowest = (0.0, "")
-    for _ in range(repeat):
-        timer = SqlTimer()
-        with connection.execute_wrapper(timer):
-            started, cpu_started = time.perf_counter(), time.process_time()
-            get()
-            times.append((time.perf_counter() - started) * 1000)
-            cpu_times.append((time.process_time() - cpu_started) * 1000)
-        sql_times.append(timer.seconds * 1000)
-        slowest = max(slowest, timer.slowest)
     for _ in range(2):
         with CaptureQueriesContext(connection) as captured:
-            get()
-        counts.add(len(captured))
-    return Result(
-        page,
-        times,
-        sql_times,
-        cpu_times,
-        len(captured),
-        counts,
-        _matched(page, user),
-        slowest[1],
-    )
+            _get(client, page)
+        samples.query_counts.add(len(captured))
 
 
 def _explain(sql: str) -> str:
@@ -219,23 +245,39 @@ def _explain(sql: str) -> str:
         return "\n".join(f"      {row[0]}" for row in cursor.fetchall())
 
 
-def _table(results: list[Result]) -> str:
-    lines = [
-        "| Page | Leads matched | Median ms | p95 ms | SQL median ms | App CPU median ms "
-        "| Queries |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for result in results:
-        matched = "" if result.matched is None else f"{result.matched:,}"
-        queries = str(result.queries)
-        if len(result.query_counts) > 1:
-            queries = "/".join(str(count) for count in sorted(result.query_counts))
-        mark = "" if result.median < TARGET_MS else " **over**"
-        lines.append(
-            f"| {result.page.label} | {matched} | {result.median:.1f}{mark} | "
-            f"{result.p95:.1f} | {statistics.median(result.sql_ms):.1f} | "
-            f"{statistics.median(result.cpu_ms):.1f} | {queries} |"
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < TARGET_MS else f"**{value:.1f}**"
+
+
+def _table(pages: list[Page], results: dict, matched: dict, variants: list[str]) -> str:
+    if variants == [NOW, PROPOSED]:
+        lines = [
+            "| Page | Leads matched | Now: median ms | Now: p95 ms | Now: SQL median ms "
+            "| Proposed: median ms | Proposed: p95 ms | Proposed: SQL median ms | Queries |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+    else:
+        lines = [
+            "| Page | Leads matched | Median ms | p95 ms | SQL median ms | App CPU median ms "
+            "| Queries |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+    for page in pages:
+        found = "" if matched[page.label] is None else f"{matched[page.label]:,}"
+        cells = [page.label, found]
+        for variant in variants:
+            samples = results[page.label, variant]
+            cells += [_ms(samples.median), f"{samples.p95:.1f}"]
+            cells.append(f"{statistics.median(samples.sql_ms):.1f}")
+            if len(variants) == 1:
+                cells.append(f"{statistics.median(samples.cpu_ms):.1f}")
+        counts = {results[page.label, variant].queries for variant in variants}
+        cells.append(
+            " vs ".join(results[page.label, variant].queries for variant in variants)
+            if len(counts) > 1
+            else counts.pop()
         )
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -246,16 +288,18 @@ def _load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--repeat", type=int, default=30, help="timed rounds")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first")
     parser.add_argument("--only", default="", help="only pages whose label contains this text")
-    parser.add_argument(
-        "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query"
+    variant = parser.add_mutually_exclusive_group()
+    variant.add_argument(
+        "--proposed", action="store_true", help="with the pager proposed in bench/README.md"
+    )
+    variant.add_argument(
+        "--compare", action="store_true", help="today's pager and the proposed one, side by side"
     )
     parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="apply the selector and pager changes proposed in bench/README.md first",
+        "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query"
     )
     args = parser.parse_args()
 
@@ -266,30 +310,6 @@ def main() -> None:
 
         call_command("collectstatic", interactive=False, verbosity=0)
         _run(args)
-
-
-def _apply_proposed() -> None:
-    """The change proposed for leads/views.py (bench/README.md, "Proposed change"): the grid
-    pages its leads with DeferredJoinPaginator instead of Paginator."""
-    from django.core.paginator import Paginator
-
-    from leads import views
-
-    class DeferredJoinPaginator(Paginator):
-        """Fetches a page as `WHERE id IN (SELECT id ... ORDER BY ... LIMIT n OFFSET m)`: the
-        sort and the skipped rows read only ids (from an index where one fits), and only the
-        page's rows are read in full. Same rows, same order, same number of queries."""
-
-        def page(self, number):
-            number = self.validate_number(number)
-            bottom = (number - 1) * self.per_page
-            top = bottom + self.per_page
-            if top + self.orphans >= self.count:
-                top = self.count
-            ids = self.object_list.values("pk")[bottom:top]
-            return self._get_page(self.object_list.filter(pk__in=ids), number, self)
-
-    views.Paginator = DeferredJoinPaginator
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -305,46 +325,55 @@ def _run(args: argparse.Namespace) -> None:
     # Fresh planner statistics (the quick find expression indexes have their own).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leads_lead")
-    if args.proposed:
-        _apply_proposed()
+    variants = [NOW, PROPOSED] if args.compare else [PROPOSED] if args.proposed else [NOW]
     user = User.objects.get(username=SALESPERSON)
     client = Client()
     client.force_login(user)
     pages = [page for page in _pages(user) if args.only.lower() in page.label.lower()]
+    matched = {page.label: _matched(page, user) for page in pages}
+    results = {(page.label, variant): Samples() for page in pages for variant in variants}
+
     load_before = _load()
     started = time.perf_counter()
-    results = []
+    rounds = args.warmup + args.repeat
+    for number in range(rounds):
+        for page in pages:
+            for variant in variants:
+                _use(variant)
+                if number < args.warmup:
+                    _get(client, page)
+                else:
+                    _timed(client, page, results[page.label, variant])
+        print(f"  round {number + 1} of {rounds}", file=sys.stderr, flush=True)
     for page in pages:
-        result = _measure(client, page, user, warmup=args.warmup, repeat=args.repeat)
-        results.append(result)
-        print(f"  {result.median:7.1f} ms  {page.label}", file=sys.stderr, flush=True)
-        if args.explain:
-            print(f"    {page.url}\n{_explain(result.slowest_sql)}", file=sys.stderr, flush=True)
+        for variant in variants:
+            _use(variant)
+            _count_queries(client, page, results[page.label, variant])
     seconds = time.perf_counter() - started
 
-    leads = Lead.objects.count()
+    if args.explain:
+        for (label, variant), samples in results.items():
+            print(f"  {label} ({variant})\n{_explain(samples.slowest[1])}", file=sys.stderr)
     print()
-    proposed = ", proposed change applied" if args.proposed else ""
     print(
         f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
-        f"{leads:,} leads, signed in as {SALESPERSON}; {args.warmup} warm-up + "
-        f"{args.repeat} timed requests per page{proposed}; "
+        f"{Lead.objects.count():,} leads, signed in as {SALESPERSON}; pager: "
+        f"{' and '.join(variants)}; {args.warmup} warm-up + {args.repeat} timed rounds; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after; "
-        f"{seconds:.0f} s in all."
+        f"{seconds:.0f} s in all. Medians at or over {TARGET_MS:.0f} ms in bold."
     )
     print()
-    print(_table(results))
-    over = [result.page.label for result in results if result.median >= TARGET_MS]
-    counts = {result.queries for result in results if result.page.kind == "grid"}
+    print(_table(pages, results, matched, variants))
     print()
-    print(
-        f"Target {TARGET_MS:.0f} ms median: "
-        + ("met by every page." if not over else f"missed by {len(over)}: {'; '.join(over)}.")
-    )
-    print(
-        "Queries per grid page: "
-        + (f"{counts.pop()} on every page." if len(counts) == 1 else f"vary: {sorted(counts)}.")
-    )
+    for variant in variants:
+        over = [page.label for page in pages if results[page.label, variant].median >= TARGET_MS]
+        counts = {results[page.label, variant].queries for page in pages}
+        print(
+            f"{variant}: target {TARGET_MS:.0f} ms median "
+            + ("met by every page" if not over else f"missed by {len(over)}: {'; '.join(over)}")
+            + "; queries per page: "
+            + (f"{counts.pop()} on every page." if len(counts) == 1 else f"{sorted(counts)}.")
+        )
 
 
 if __name__ == "__main__":
