@@ -81,7 +81,8 @@ def lead_qualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(user=request.user, pk=pk, for_change=True)
     if lead.is_closed:
         return _closed_message(request, lead)
-    plan = qualification_plan(lead=lead)
+    # The screens never list the plan's duplicates: the engine finds them when it writes.
+    plan = qualification_plan(lead=lead, with_duplicates=False)
     if request.method == "GET":
         return _screen(request, QualifyForm(plan=plan))
     return _qualify_submit(request, plan)
@@ -146,7 +147,9 @@ def qualify_opportunity_form(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if lead.is_closed:
         # The pane is stale: replace it with the message instead of adding to it.
         return reswap(retarget(_closed_message(request, lead), "#modal-root"), "innerHTML")
-    change = OpportunityChangeForm(request.GET, plan=qualification_plan(lead=lead))
+    change = OpportunityChangeForm(
+        request.GET, plan=qualification_plan(lead=lead, with_duplicates=False)
+    )
     adder = change.apply()
     context = {"lead": lead, "new_form": change.new_form, "adder": adder, "oob": True}
     return render(request, f"{TEMPLATE}#opportunity-change", context)
