@@ -94,6 +94,33 @@ def sessions_waiting_for_a_lock() -> int:
         return cursor.fetchone()[0]
 
 
+class Rendezvous:
+    """Holds each arriving thread until every party has arrived, or until another session
+    is blocked on a lock: the two calls can then not both be at this point at once (the code
+    under test serialises them) and the arrived one goes on alone."""
+
+    def __init__(self, parties: int, timeout: float = THREAD_TIMEOUT) -> None:
+        self.parties = parties
+        self.timeout = timeout
+        self.arrived = 0
+        self.saw_a_blocked_session = False
+        self._lock = threading.Lock()
+
+    def arrive(self) -> None:
+        with self._lock:
+            self.arrived += 1
+        deadline = time.monotonic() + self.timeout
+        while True:
+            with self._lock:
+                if self.arrived >= self.parties:
+                    return
+            if sessions_waiting_for_a_lock():
+                self.saw_a_blocked_session = True
+                return
+            assert time.monotonic() < deadline, "the other party neither arrived nor blocked"
+            time.sleep(0.02)
+
+
 def wait_until(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.02) -> Any:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

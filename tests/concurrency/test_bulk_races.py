@@ -1,9 +1,9 @@
 """Races on bulk qualifies: two overlapping selections at once, a bulk qualify racing single
-qualifies and disqualifies of its leads, and two disjoint selections of one company."""
+qualifies and disqualifies of its leads, and two disjoint selections of the same companies
+and people (the match-key locks make the second one link the first one's records)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from functools import partial
 from typing import Any
@@ -26,7 +26,7 @@ from qualification.engine import (
     lead_qualify,
 )
 from qualification.models import Qualification, QualificationOpportunity
-from tests.concurrency.conftest import run_together
+from tests.concurrency.conftest import Rendezvous, run_together
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = [
@@ -42,15 +42,6 @@ ALL = {"create_account": True, "create_contact": True, "create_opportunity": Tru
 LEADS = 450
 COMPANIES = 150
 PEOPLE = 225
-NO_SERIALISED_DUPLICATE_CHECK = (
-    "Finding: bulk chunks that share no lead do not serialise their duplicate lookup. "
-    "leads_chunk_qualify (qualification/bulk.py) locks only the chunk's lead rows, so two "
-    "chunks of different leads of one company (two disjoint selections, or two chunks of "
-    "overlapping selections larger than BULK_QUALIFY_CHUNK_SIZE) both miss each other's new "
-    "account and contact and create one each. Proposed fix: before the duplicate lookup in "
-    "_resolve_records, take pg_advisory_xact_lock on a hash of every match key of the "
-    "chunk's new records (normalised name, domain, email), sorted, as lead_qualify would."
-)
 
 
 def _people_leads(owner: Any, count: int = LEADS) -> list[Lead]:
@@ -88,10 +79,14 @@ def assert_no_duplicate_records() -> None:
     assert [email for email, count in contacts.items() if count > 1] == []
 
 
-def test_two_overlapping_bulk_qualifies_qualify_every_lead_once():
-    """Leads 0-299 and 150-449 at once, one chunk each: the two chunks queue on the lead rows
-    they share (locked in id order, so no deadlock) and the second sees the first's records."""
-    assert bulk.BULK_QUALIFY_CHUNK_SIZE >= 300
+@pytest.mark.parametrize(
+    "chunk_size", [bulk.BULK_QUALIFY_CHUNK_SIZE, 100], ids=["one-chunk-each", "three-chunks-each"]
+)
+def test_two_overlapping_bulk_qualifies_qualify_every_lead_once(monkeypatch, chunk_size):
+    """Leads 0-299 and 150-449 at once. Chunks that share leads queue on their lead rows
+    (locked in id order); chunks that share only companies or people queue on the match-key
+    locks. Neither order deadlocks, and each chunk sees what the other committed."""
+    monkeypatch.setattr(bulk, "BULK_QUALIFY_CHUNK_SIZE", chunk_size)
     owner = UserFactory()
     ids = [lead.pk for lead in _people_leads(owner)]
     first, second = ids[:300], ids[150:]
@@ -173,31 +168,52 @@ def test_a_bulk_qualify_racing_single_qualifies_and_disqualifies_leaves_one_winn
     assert Lead.objects.filter(state=LeadState.OPEN).count() == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NO_SERIALISED_DUPLICATE_CHECK)
 def test_two_disjoint_bulk_qualifies_of_one_company_make_one_account_and_one_contact():
-    """Two selections with no lead in common but the same companies and people. Both
-    chunks look their duplicates up before either writes (held there by a barrier, so the
-    outcome does not depend on luck)."""
+    """Two selections with no lead in common but the same companies and people, at once."""
     owner = UserFactory()
     ids = [lead.pk for lead in _people_leads(owner)]
-    both_looked_up = threading.Barrier(2)
+
+    outcomes = run_together(
+        partial(leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, **ALL),
+        partial(leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, **ALL),
+    )
+
+    assert_disjoint_selections_share_their_records(ids, outcomes)
+
+
+def test_the_second_chunks_duplicate_lookup_waits_for_the_first_chunk_to_commit():
+    """Each chunk, once past its duplicate lookup, waits for the other to get there too: the
+    other never does, it is blocked on the match-key locks the first holds (seen in
+    pg_stat_activity) until the first commits, and then links its records."""
+    owner = UserFactory()
+    ids = [lead.pk for lead in _people_leads(owner)]
+    rendezvous = Rendezvous(2)
     resolve_records = bulk._resolve_records
 
-    def resolve_then_wait(**kwargs: Any) -> None:
+    def resolve_then_meet(**kwargs: Any) -> None:
         resolve_records(**kwargs)
-        # With the lookup serialised, the other chunk blocks before its lookup: the barrier
-        # then breaks after a short wait and each carries on alone.
-        try:
-            both_looked_up.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
+        rendezvous.arrive()
 
-    with mock.patch.object(bulk, "_resolve_records", resolve_then_wait):
+    with mock.patch.object(bulk, "_resolve_records", resolve_then_meet):
         outcomes = run_together(
             partial(leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, **ALL),
             partial(leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, **ALL),
         )
 
+    assert rendezvous.saw_a_blocked_session, "both duplicate lookups ran at the same time"
+    assert_disjoint_selections_share_their_records(ids, outcomes)
+
+
+def assert_disjoint_selections_share_their_records(ids: list[int], outcomes: list[Any]) -> None:
     assert [outcome.error for outcome in outcomes] == [None, None]
+    results: list[BulkQualifyOutcome] = [outcome.value for outcome in outcomes]
+    assert [(r.failures, r.needs_review) for r in results] == [([], []), ([], [])]
+    assert sorted(lead_id for r in results for lead_id in r.qualified_ids) == sorted(ids)
+    # The selection that went second linked every record the first one had created.
+    assert sorted((r.accounts_created, r.contacts_created) for r in results) == [
+        (0, 0),
+        (COMPANIES, PEOPLE),
+    ]
     assert_no_lead_qualified_twice()
     assert_no_duplicate_records()
+    assert (Account.objects.count(), Contact.objects.count()) == (COMPANIES, PEOPLE)

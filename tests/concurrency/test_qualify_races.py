@@ -1,5 +1,6 @@
 """Races on single qualifies: one lead qualified by eight people at once, a qualify racing a
-disqualify, and two leads of one company qualified at the same moment."""
+disqualify, and two leads of one company qualified at the same moment (the match-key lock
+makes the second one see the first one's account)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from qualification.services import qualification_settings_update
 from tests.concurrency.conftest import (
     THREAD_TIMEOUT,
     Outcome,
+    Rendezvous,
     join,
     run_together,
     sessions_waiting_for_a_lock,
@@ -52,15 +54,6 @@ pytestmark = [
 
 REASON = LeadStatus.LOST
 DISQUALIFIED_TITLE = "Lead disqualified: Lost"
-NO_SERIALISED_DUPLICATE_CHECK = (
-    "Finding: the duplicate check is not serialised across leads. lead_qualify "
-    "(qualification/engine.py) locks only its own lead row, then _check_duplicates reads the "
-    "accounts and contacts; two leads of one company qualified at the same moment both pass the "
-    "check before either commits, and two accounts (and two contacts with one email) are "
-    "created. Proposed fix: inside the transaction, before _check_duplicates, take "
-    "pg_advisory_xact_lock on a hash of each match key the new records would use (normalised "
-    "company name, website domain, normalised email), in sorted order."
-)
 
 
 @pytest.fixture(autouse=True)
@@ -256,52 +249,58 @@ def test_the_loser_waits_for_the_lead_lock_then_sees_the_winner(holder):
     assert assert_one_winner(lead, [holder_outcome, loser_outcome], kinds) == holder
 
 
-def _same_company_leads(owner: Any) -> tuple[Lead, Lead]:
+def _same_company_leads(owner: Any, n: int = 0) -> tuple[Lead, Lead]:
     # The same person sent the form twice: one company (written two ways), one email.
-    first = LeadFactory(owner=owner, company_name="Fabrikam Inc", email="ann@fabrikam.example")
-    second = LeadFactory(owner=owner, company_name="Fabrikam, Inc.", email="ANN@fabrikam.example")
+    company, email = f"Fabrikam {n}", f"ann{n}@fabrikam.example"
+    first = LeadFactory(owner=owner, company_name=f"{company} Inc", email=email)
+    second = LeadFactory(owner=owner, company_name=f"{company}, Inc.", email=email.upper())
     return first, second
 
 
-def test_two_leads_of_one_company_qualified_at_once_are_each_qualified_once():
-    """Whatever the timing, no lead is qualified twice or half-way: each lead is qualified
-    with its records, or refused with the duplicates and left open."""
-    owner = UserFactory()
-    leads = _same_company_leads(owner)
-
-    outcomes = run_together(*[_qualify(lead, owner) for lead in leads])
-
-    assert successes(outcomes), errors(outcomes)
+def assert_one_qualified_and_one_sent_to_the_duplicates(
+    leads: tuple[Lead, Lead], outcomes: list[Outcome], n: int = 0
+) -> None:
+    """One lead is qualified with a new account and contact; the other is refused with
+    exactly those as its duplicates and left open: one account, one contact."""
+    [result] = successes(outcomes)
+    [refusal] = errors(outcomes)
+    assert isinstance(refusal, DuplicatesFoundError), refusal
+    assert [a.pk for a in refusal.accounts] == [result.account.pk]
+    assert [c.pk for c in refusal.contacts] == [result.contact.pk]
     for lead, outcome in zip(leads, outcomes, strict=True):
         if outcome.error is None:
             assert_qualified_once(lead, outcome.value)
         else:
-            assert isinstance(outcome.error, DuplicatesFoundError), outcome.error
             assert_left_open_with_nothing(lead)
+    assert Account.objects.filter(normalized_name=f"fabrikam {n}").count() == 1
+    assert Contact.objects.filter(email_normalized=f"ann{n}@fabrikam.example").count() == 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NO_SERIALISED_DUPLICATE_CHECK)
 def test_two_leads_of_one_company_qualified_at_once_make_one_account_and_one_contact():
-    """Both qualifies pass their duplicate check before either writes (held there by a
-    barrier, so the outcome does not depend on luck); the second should still find the first
-    one's account and contact."""
     owner = UserFactory()
-    leads = _same_company_leads(owner)
-    both_checked = threading.Barrier(2)
-    check_duplicates = engine._check_duplicates
+    for n in range(10):
+        leads = _same_company_leads(owner, n)
 
-    def check_then_wait(**kwargs: Any) -> None:
-        check_duplicates(**kwargs)
-        # With the check serialised, the other qualify blocks before its check: the barrier
-        # then breaks after a short wait and each carries on alone.
-        try:
-            both_checked.wait(timeout=3)
-        except threading.BrokenBarrierError:
-            pass
-
-    with mock.patch.object(engine, "_check_duplicates", check_then_wait):
         outcomes = run_together(*[_qualify(lead, owner) for lead in leads])
 
-    assert len(successes(outcomes)) == 1, errors(outcomes)
-    assert Account.objects.filter(normalized_name="fabrikam").count() == 1
-    assert Contact.objects.filter(email_normalized="ann@fabrikam.example").count() == 1
+        assert_one_qualified_and_one_sent_to_the_duplicates(leads, outcomes, n)
+
+
+def test_the_second_duplicate_check_waits_for_the_first_qualify_to_commit():
+    """Each qualify, once past its duplicate check, waits for the other to get there too: the
+    other never does, it is blocked on the match-key lock the first one holds (seen in
+    pg_stat_activity) until the first commits, and then finds its account and contact."""
+    owner = UserFactory()
+    leads = _same_company_leads(owner)
+    rendezvous = Rendezvous(2)
+    check_duplicates = engine._check_duplicates
+
+    def check_then_meet(**kwargs: Any) -> None:
+        check_duplicates(**kwargs)
+        rendezvous.arrive()
+
+    with mock.patch.object(engine, "_check_duplicates", check_then_meet):
+        outcomes = run_together(*[_qualify(lead, owner) for lead in leads])
+
+    assert rendezvous.saw_a_blocked_session, "both duplicate checks ran at the same time"
+    assert_one_qualified_and_one_sent_to_the_duplicates(leads, outcomes)
