@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from crm.forms import NoteForm
 from crm.http import HtmxHttpRequest
 from crm.models import OpportunityState, SalesStage
+from crm.pagination import DeferredJoinPaginator
 from crm.selectors import timeline_for
 from crm.services.timeline import TimelineError, timeline_note_add
 from leads import selectors, services
@@ -115,7 +115,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
     per_page = _page_size(request)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
-    page = Paginator(leads, per_page).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(leads, per_page).get_page(request.GET.get("page"))
     base = {"view": view.value, "q": query, "per_page": per_page}
     here = {**base, "sort": sort}
     return {
