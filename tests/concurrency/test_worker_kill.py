@@ -110,8 +110,10 @@ class Worker:
 def workers(tmp_path: Path) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     yield started
-    for worker in started:
+    for number, worker in enumerate(started, start=1):
         worker.stop()
+        # pytest shows this only when the test failed.
+        print(f"--- worker {number} (exit {worker.process.returncode}) ---\n{worker.output()}")
 
 
 def _start(workers: list[Worker], log: Path) -> Worker:
