@@ -10,3 +10,12 @@ class HtmxHttpRequest(HttpRequest):
 
     htmx: HtmxDetails
     user: AbstractBaseUser | AnonymousUser
+
+
+SEARCH_TEXT_MAX_LENGTH = 100
+
+
+def search_text(request: HttpRequest, name: str = "q") -> str:
+    """A search box's text from the query string: trimmed, at most 100 characters, and without
+    NUL characters (PostgreSQL refuses them in any text parameter)."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:SEARCH_TEXT_MAX_LENGTH]

@@ -140,12 +140,12 @@ class Contact(AddressMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("crm:contact-detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    def get_absolute_url(self) -> str:
-        return reverse("crm:contact-detail", args=[self.pk])
 
 
 class OpportunityState(models.TextChoices):
@@ -284,12 +284,12 @@ class Opportunity(TimeStampedModel):
     def __str__(self) -> str:
         return self.topic
 
+    def get_absolute_url(self) -> str:
+        return reverse("crm:opportunity-detail", args=[self.pk])
+
     @property
     def potential_customer(self) -> Account | Contact | None:
         return self.customer_account or self.customer_contact
-
-    def get_absolute_url(self) -> str:
-        return reverse("crm:opportunity-detail", args=[self.pk])
 
 
 class TimelineEntryKind(models.TextChoices):

@@ -18,7 +18,7 @@ from django_htmx.http import trigger_client_event
 
 from crm import selectors
 from crm.forms import NoteForm, stage_steps_form_class
-from crm.http import HtmxHttpRequest
+from crm.http import HtmxHttpRequest, search_text
 from crm.models import Opportunity, OpportunityState, SalesStage
 from crm.services.records import (
     OPPORTUNITY_CLOSED,
@@ -141,7 +141,7 @@ def _render_page(
 
 @require_GET
 def account_list(request: HtmxHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    query = search_text(request)
     sort = selectors.sort_key(
         request.GET.get("sort", ""), selectors.ACCOUNT_SORTS, selectors.DEFAULT_ACCOUNT_SORT
     )
@@ -152,7 +152,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def contact_list(request: HtmxHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    query = search_text(request)
     sort = selectors.sort_key(
         request.GET.get("sort", ""), selectors.CONTACT_SORTS, selectors.DEFAULT_CONTACT_SORT
     )
@@ -163,7 +163,7 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def opportunity_list(request: HtmxHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    query = search_text(request)
     view = request.GET.get("view", "")
     if view not in selectors.OpportunityView.values:
         view = selectors.OpportunityView.MY_OPEN

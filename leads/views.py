@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.forms import NoteForm
-from crm.http import HtmxHttpRequest
+from crm.http import HtmxHttpRequest, search_text
 from crm.models import OpportunityState, SalesStage
 from crm.pagination import DeferredJoinPaginator
 from crm.selectors import timeline_for
@@ -111,7 +111,7 @@ def _header(sort: str, base: dict[str, Any]) -> list[HeaderCell]:
 
 def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     view = selectors.lead_view_or_default(request.GET.get("view"))
-    query = request.GET.get("q", "").strip()[: selectors.QUICK_FIND_MAX_LENGTH]
+    query = search_text(request)
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
     per_page = _page_size(request)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
@@ -324,7 +324,7 @@ def lead_stage_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def lead_lookup(request: HtmxHttpRequest, record_type: str) -> HttpResponse:
     """Options for the Existing Account / Existing Contact pickers (a search box feeds them)."""
-    query = request.GET.get(f"{record_type}_q", "")
+    query = search_text(request, f"{record_type}_q")
     try:
         selected = int(request.GET.get(f"existing_{record_type}") or 0) or None
     except ValueError:

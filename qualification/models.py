@@ -111,9 +111,7 @@ class QualificationSettings(models.Model):
         default=True,
         help_text="Case, punctuation and legal suffixes (Inc, Ltd, GmbH, LLC, ...) ignored.",
     )
-    match_account_by_domain = models.BooleanField(
-        "Account: same website domain", default=True
-    )
+    match_account_by_domain = models.BooleanField("Account: same website domain", default=True)
     match_contact_by_email = models.BooleanField(
         "Contact: same email", default=True, help_text="Case ignored."
     )
