@@ -26,7 +26,7 @@ from qualification.engine import (
     lead_qualify,
 )
 from qualification.models import Qualification, QualificationOpportunity
-from tests.concurrency.conftest import Rendezvous, run_together
+from tests.concurrency.tools import Rendezvous, run_together
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = [
@@ -35,7 +35,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ALL = {"create_account": True, "create_contact": True, "create_opportunity": True}

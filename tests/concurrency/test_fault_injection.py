@@ -32,7 +32,7 @@ from qualification.models import (
 )
 from qualification.services import qualification_settings_update
 from qualification.tasks import bulk_qualify_job_resume, bulk_qualify_job_run
-from tests.concurrency.conftest import FAULT_MESSAGE, failing_write, tables_written
+from tests.concurrency.tools import FAULT_MESSAGE, failing_write, tables_written
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = [
@@ -41,7 +41,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ALL = {"create_account": True, "create_contact": True, "create_opportunity": True}

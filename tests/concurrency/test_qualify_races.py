@@ -31,7 +31,7 @@ from qualification.engine import (
 )
 from qualification.models import Qualification, QualificationOpportunity, QualificationSettings
 from qualification.services import qualification_settings_update
-from tests.concurrency.conftest import (
+from tests.concurrency.tools import (
     THREAD_TIMEOUT,
     Outcome,
     Rendezvous,
@@ -49,7 +49,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 REASON = LeadStatus.LOST

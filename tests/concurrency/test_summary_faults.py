@@ -22,7 +22,7 @@ from qualification.engine import LEAD_CLOSED, LeadClosedError, lead_qualify
 from qualification.models import Experience, Qualification, QualificationSettings
 from qualification.services import qualification_settings_update
 from qualification.summary import BuiltinSummariser, lead_facts
-from tests.concurrency.conftest import THREAD_TIMEOUT, join, start_thread
+from tests.concurrency.tools import THREAD_TIMEOUT, join, start_thread
 from tests.factories import LeadFactory, TimelineEntryFactory, UserFactory
 
 pytestmark = [
@@ -31,7 +31,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 TIMEOUT = 0.5

@@ -30,7 +30,7 @@ from qualification.tasks import (
     BULK_JOB_STALLED_AFTER,
     bulk_qualify_job_start,
 )
-from tests.concurrency.conftest import wait_until
+from tests.concurrency.tools import wait_until
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = [
@@ -39,7 +39,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 # Four chunks: the kill lands after the first or second committed chunk, inside the next.

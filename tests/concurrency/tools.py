@@ -2,8 +2,8 @@
 blocked row lock, and database faults injected by a PostgreSQL trigger.
 
 Every test here is transactional (threads and subprocesses only see committed rows), so the
-database is emptied after each one; `serialized_rollback` puts back what the data migrations
-made (the groups, the default field mappings, the settings row) before each test.
+database is emptied after each one; tests/conftest.py puts back what the data migrations made
+(the groups, the default field mappings) before the next.
 """
 
 from __future__ import annotations

@@ -11,10 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -33,6 +30,7 @@ from qualification.models import (
     QualificationSettings,
 )
 from qualification.services import qualification_settings_update
+from tests.concurrency.tools import run_together
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = [
@@ -52,40 +50,6 @@ THREADS = 8
 THREAD_TIMEOUT = 60.0
 ALL = {"create_account": True, "create_contact": True, "create_opportunity": True}
 CONTOSO_NAMES = ["Contoso Ltd", "Contoso, Inc.", "CONTOSO"]
-
-
-@dataclass
-class Outcome:
-    value: Any = None
-    error: BaseException | None = None
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Outcome]:
-    """Each call in its own thread (its own connection), all released at once by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [Outcome() for _ in calls]
-
-    def run(outcome: Outcome, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcome.value = call()
-        except BaseException as error:
-            outcome.error = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(outcome, call), daemon=True)
-        for outcome, call in zip(outcomes, calls, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + THREAD_TIMEOUT
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    stuck = sum(thread.is_alive() for thread in threads)
-    assert not stuck, f"{stuck} thread(s) still running after {THREAD_TIMEOUT}s"
-    return outcomes
 
 
 @pytest.fixture
@@ -145,7 +109,7 @@ def test_eight_leads_of_one_company_qualified_at_once_make_one_account(owner):
     leads = contoso_leads(owner)
 
     outcomes = run_together(
-        [partial(lead_qualify, lead_id=lead.pk, acting_user=owner) for lead in leads]
+        *[partial(lead_qualify, lead_id=lead.pk, acting_user=owner) for lead in leads]
     )
 
     account = Account.objects.get(normalized_name="contoso")
@@ -177,7 +141,7 @@ def test_eight_leads_with_one_email_qualified_at_once_make_one_contact(owner):
     ]
 
     outcomes = run_together(
-        [partial(lead_qualify, lead_id=lead.pk, acting_user=owner) for lead in leads]
+        *[partial(lead_qualify, lead_id=lead.pk, acting_user=owner) for lead in leads]
     )
 
     contact = Contact.objects.get()
@@ -198,7 +162,7 @@ def test_eight_bulk_qualifies_of_one_company_link_one_account(owner):
     leads = contoso_leads(owner)
 
     outcomes = run_together(
-        [
+        *[
             partial(leads_bulk_qualify, lead_ids=[lead.pk], acting_user=owner, **ALL)
             for lead in leads
         ]
@@ -235,7 +199,7 @@ def test_two_overlapping_bulk_batches_make_no_duplicate_accounts_or_contacts(own
     first, second = ids[:40], ids[24:]
 
     outcomes = run_together(
-        [
+        *[
             partial(leads_bulk_qualify, lead_ids=batch, acting_user=owner, **ALL)
             for batch in (first, second)
         ]
@@ -261,7 +225,7 @@ def test_a_bulk_batch_racing_single_qualifies_of_one_company_makes_one_account(o
     batch, singles = leads[:6], leads[6:]
 
     outcomes = run_together(
-        [
+        *[
             partial(
                 leads_bulk_qualify, lead_ids=[lead.pk for lead in batch], acting_user=owner, **ALL
             )
