@@ -17,8 +17,8 @@ first `--warmup` rounds are not timed. The table gives per page the median and 9
 of the whole request (middleware, view, queries, template), the median time spent in SQL and
 in this process's CPU, the queries per page (CaptureQueriesContext) and the leads matched.
 
---proposed / --compare: the grid pages its leads through the deferred-join paginator proposed
-for leads/views.py in bench/README.md (patched in here; the code itself is unchanged).
+The grid pages its leads through crm.pagination.DeferredJoinPaginator (today's code); --plain
+times it with Django's plain Paginator instead (patched in here), --compare times both.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 
+from crm.pagination import DeferredJoinPaginator
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_data import LOAD_DATABASE, database_url, django_setup
@@ -45,23 +47,7 @@ TARGET_MS = 50.0
 SALESPERSON = "sales1"
 COMMON_PREFIX = "Jo"
 DEEP_PAGE = 800  # 50 rows a page: rows 39,951 to 40,000
-NOW, PROPOSED = "now", "proposed"
-
-
-class DeferredJoinPaginator(Paginator):
-    """The pager proposed for the lead grid: a page is fetched as
-    `WHERE id IN (SELECT id ... ORDER BY ... LIMIT n OFFSET m) ORDER BY ...`, so the sort and
-    the skipped rows read only ids (from an index where one fits) and only the page's own rows
-    are read in full. Same rows, same order, same number of queries."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+NOW, PROPOSED = "plain", "deferred"  # the plain pager, and the one the grid uses
 
 
 PAGINATORS = {NOW: Paginator, PROPOSED: DeferredJoinPaginator}
@@ -205,7 +191,7 @@ def _matched(page: Page, user) -> int | None:
 def _use(variant: str) -> None:
     from leads import views
 
-    views.Paginator = PAGINATORS[variant]
+    views.DeferredJoinPaginator = PAGINATORS[variant]
 
 
 def _get(client, page: Page) -> None:
@@ -252,8 +238,8 @@ def _ms(value: float) -> str:
 def _table(pages: list[Page], results: dict, matched: dict, variants: list[str]) -> str:
     if variants == [NOW, PROPOSED]:
         lines = [
-            "| Page | Leads matched | Now: median ms | Now: p95 ms | Now: SQL median ms "
-            "| Proposed: median ms | Proposed: p95 ms | Proposed: SQL median ms | Queries |",
+            "| Page | Leads matched | Plain: median ms | Plain: p95 ms | Plain: SQL median ms "
+            "| Deferred join: median ms | Deferred: p95 ms | Deferred: SQL median ms | Queries |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
     else:
@@ -293,7 +279,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="only pages whose label contains this text")
     variant = parser.add_mutually_exclusive_group()
     variant.add_argument(
-        "--proposed", action="store_true", help="with the pager proposed in bench/README.md"
+        "--plain", action="store_true", help="with Django's plain Paginator instead"
     )
     variant.add_argument(
         "--compare", action="store_true", help="today's pager and the proposed one, side by side"
@@ -325,7 +311,7 @@ def _run(args: argparse.Namespace) -> None:
     # Fresh planner statistics (the quick find expression indexes have their own).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leads_lead")
-    variants = [NOW, PROPOSED] if args.compare else [PROPOSED] if args.proposed else [NOW]
+    variants = [NOW, PROPOSED] if args.compare else [NOW] if args.plain else [PROPOSED]
     user = User.objects.get(username=SALESPERSON)
     client = Client()
     client.force_login(user)
