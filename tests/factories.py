@@ -14,7 +14,17 @@ from crm.matching import (
     website_domain,
 )
 from crm.models import Account, Contact, Opportunity, TimelineEntry, TimelineEntryKind
-from leads.models import Lead, LeadSource, LeadState, LeadStatus, Rating
+from leads.models import Lead, LeadOrigin, LeadSource, LeadState, LeadStatus, Rating
+from qualification.models import (
+    SETTINGS_PK,
+    BulkQualifyJob,
+    Experience,
+    FieldMapping,
+    Qualification,
+    QualificationOpportunity,
+    QualificationSettings,
+    RecordType,
+)
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -134,3 +144,78 @@ class TimelineEntryFactory(DjangoModelFactory[TimelineEntry]):
     title = factory.Faker("sentence", nb_words=4)
     body = factory.Faker("paragraph")
     author = factory.SubFactory(UserFactory)
+
+
+class LeadOriginFactory(DjangoModelFactory[LeadOrigin]):
+    """Originating Lead of one record: LeadOriginFactory(opportunity=opp) (or account=...)."""
+
+    class Meta:
+        model = LeadOrigin
+
+    lead = factory.SubFactory(LeadFactory, qualified=True)
+
+
+class QualificationSettingsFactory(DjangoModelFactory[QualificationSettings]):
+    """The settings singleton, updated in place: QualificationSettingsFactory(experience=...)."""
+
+    class Meta:
+        model = QualificationSettings
+        django_get_or_create = ("pk",)
+
+    pk = SETTINGS_PK
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        fields = {name: value for name, value in kwargs.items() if name != "pk"}
+        settings = model_class.load()
+        for name, value in fields.items():
+            setattr(settings, name, value)
+        settings.full_clean()
+        settings.save()
+        return settings
+
+
+class FieldMappingFactory(DjangoModelFactory[FieldMapping]):
+    """An admin-added mapping (the defaults come from a data migration)."""
+
+    class Meta:
+        model = FieldMapping
+
+    target = RecordType.ACCOUNT
+    source_field = "email"
+    target_field = "email"
+
+
+class QualificationFactory(DjangoModelFactory[Qualification]):
+    """An audit record as the engine writes it; the engine is what tests should normally use."""
+
+    class Meta:
+        model = Qualification
+
+    lead = factory.SubFactory(LeadFactory, qualified=True)
+    lead_label = factory.LazyAttribute(lambda q: str(q.lead))
+    qualified_by = factory.SelfAttribute("lead.owner")
+    experience = Experience.NEW
+    account = factory.SubFactory(AccountFactory)
+    account_created = True
+    contact = None
+
+
+class QualificationOpportunityFactory(DjangoModelFactory[QualificationOpportunity]):
+    class Meta:
+        model = QualificationOpportunity
+
+    qualification = factory.SubFactory(QualificationFactory)
+    opportunity = factory.SubFactory(
+        OpportunityFactory, customer_account=factory.SelfAttribute("..qualification.account")
+    )
+    position = 0
+
+
+class BulkQualifyJobFactory(DjangoModelFactory[BulkQualifyJob]):
+    class Meta:
+        model = BulkQualifyJob
+
+    created_by = factory.SubFactory(UserFactory)
+    lead_ids = factory.List([])
+    total = factory.LazyAttribute(lambda job: len(job.lead_ids))
