@@ -39,6 +39,7 @@ record_patterns = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="leads:lead-list"), name="home"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),

@@ -8,10 +8,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -432,3 +434,10 @@ def timeline_attachment(request: HtmxHttpRequest, entry_pk: int) -> FileResponse
     return FileResponse(
         handle, as_attachment=True, filename=PurePosixPath(entry.attachment.name).name
     )
+
+
+@login_not_required
+@require_GET
+def favicon(request: HtmxHttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (Django admin)."""
+    return redirect(static("favicon.svg"), permanent=True)

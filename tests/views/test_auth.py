@@ -354,3 +354,10 @@ def test_it_lets_no_more_parallel_attempts_through_than_the_limit(any_cache: str
         login_attempt_fail(attempt=attempt)
     with pytest.raises(LoginThrottledError):
         login_attempt_start(username="sam", address="203.0.113.9")
+
+
+def test_the_favicon_needs_no_login(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
