@@ -51,6 +51,7 @@ SEARCH_MAX_LENGTH = 100
 # Opportunity form indexes only name the forms; the cap keeps a crafted post small.
 MAX_OPPORTUNITY_INDEX = 99
 
+CORRECT_THE_ERRORS = "Correct the errors below."
 CHOOSE_ONE = "Choose Create new, Use existing or Skip."
 PICK_EXISTING = "Search for the {record} to use, then select it."
 EXISTING_GONE = "The selected {record} no longer exists. Search again."
@@ -564,6 +565,9 @@ class QualifyForm:
             ]
             if form is not None
         ]
+        if not all(forms_valid) and CORRECT_THE_ERRORS not in self.errors:
+            # Said at the top too: in a long pane the field in error may be out of sight.
+            self.errors.insert(0, CORRECT_THE_ERRORS)
         return all(forms_valid) and not self.errors
 
     def _record_decision(self, section: RecordSection, checkbox: str) -> RecordDecision | None:
@@ -595,6 +599,8 @@ class QualifyForm:
             target = self._error_target(key)
             if target is not None:
                 target.add_engine_errors(field_errors)
+                if CORRECT_THE_ERRORS not in self.errors:
+                    self.errors.insert(0, CORRECT_THE_ERRORS)
                 continue
             for name, messages in field_errors.items():
                 self.errors += [self._screen_message(key, name, message) for message in messages]

@@ -27,6 +27,7 @@ from qualification.engine import (
 )
 from qualification.forms import (
     CHOOSE_ONE,
+    CORRECT_THE_ERRORS,
     ONE_OPPORTUNITY,
     OPPORTUNITY_LIMIT,
     PICK_DUPLICATE,
@@ -424,6 +425,8 @@ def test_it_keeps_what_was_typed_when_validation_fails(sales_client, lead):
     assert 'name="contact-job_title" value="Chief chair officer"' in body
     assert 'name="contact-email" value="not-an-email"' in body
     assert "Bring samples</textarea>" in body
+    # Also said at the top of the pane, where the salesperson is looking.
+    assert body.index(CORRECT_THE_ERRORS) < body.index('name="contact-last_name"')
     assert_nothing_written(lead, before)
 
 
@@ -438,6 +441,7 @@ def test_it_shows_the_engines_errors_next_to_the_field(sales_client, lead):
     assert 'class="field has-error">\n  <label for="id_opportunity-0-estimated_revenue"' in body
     assert "Ensure this value is greater than or equal to 0." in body
     assert 'name="opportunity-0-estimated_revenue" value="-5"' in body
+    assert CORRECT_THE_ERRORS in body
     assert_nothing_written(lead, before)
 
 
