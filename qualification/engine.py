@@ -720,13 +720,21 @@ def lead_qualify(
         # duplicates comes back at once instead of waiting for a summary it will not use.
         unlocked = _lead_get(lead_id=lead_id, lock=False)
         _check_open(unlocked)
-        _decide(
-            lead=unlocked,
-            qualification_settings=qualification_settings,
-            mappings=mappings,
-            decisions=decisions,
-            lock=False,
-        )
+        try:
+            _decide(
+                lead=unlocked,
+                qualification_settings=qualification_settings,
+                mappings=mappings,
+                decisions=decisions,
+                lock=False,
+            )
+        except DuplicatesFoundError:
+            # A double click: the other qualify of this lead may have committed after the
+            # read above, and the duplicates found are the records it just created. The
+            # lead then answers "already qualified" (or closed); only a lead still open
+            # gets the duplicate dialog.
+            _check_open(_lead_get(lead_id=lead_id, lock=False))
+            raise
         summary = lead_summary_build(lead=unlocked)
 
     with transaction.atomic():

@@ -428,6 +428,46 @@ def test_it_does_not_wait_for_a_summary_when_duplicates_stop_the_qualify(lead, u
     summarise.assert_not_called()
 
 
+def test_a_double_click_with_summaries_on_answers_already_qualified(lead, user, monkeypatch):
+    """The late click reads the lead while it is open; its twin qualifies it before the late
+    click's early duplicate check, which then finds the twin's account and contact. The late
+    click answers "already qualified", not a duplicate dialog for a qualified lead."""
+    configure(summarize_after_qualify=True)
+    lead_get = engine._lead_get
+    twins = []
+
+    def read_then_the_twin_qualifies(*, lead_id: int, lock: bool) -> Lead:
+        found = lead_get(lead_id=lead_id, lock=lock)
+        if not lock and not twins:
+            twins.append(lead_qualify(lead_id=lead_id, acting_user=user, summarize=False))
+        return found
+
+    monkeypatch.setattr(engine, "_lead_get", read_then_the_twin_qualifies)
+    with (
+        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        pytest.raises(LeadAlreadyQualifiedError) as refused,
+    ):
+        lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    assert str(refused.value) == LEAD_ALREADY_QUALIFIED
+    summarise.assert_not_called()
+    [twin] = twins
+    assert Qualification.objects.get(lead=lead) == twin.qualification
+    assert (Account.objects.count(), Contact.objects.count()) == (1, 1)
+
+
+def test_an_open_lead_with_duplicates_still_gets_them_from_the_early_check(lead, user):
+    configure(summarize_after_qualify=True)
+    account = AccountFactory(name="Fabrikam", website="")
+
+    with pytest.raises(DuplicatesFoundError) as found:
+        lead_qualify(lead_id=lead.pk, acting_user=user)
+
+    assert found.value.accounts == [account]
+    lead.refresh_from_db()
+    assert lead.state == LeadState.OPEN
+
+
 # Existing records, links, origins ----------------------------------------------------------
 
 
