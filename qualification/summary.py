@@ -5,6 +5,11 @@ its notes. When SUMMARY_LLM_URL is set, an OpenAI-compatible chat endpoint write
 instead; any failure there (no connection, timeout, HTTP error, bad JSON, an empty answer)
 falls back to the built-in text, so qualification never waits longer than the timeout and never
 fails because of the summary. Every summariser returns plain text: the pages escape it.
+
+SUMMARY_LLM_TIMEOUT bounds the whole call, not each socket read: the call runs in a thread of
+its own and the qualify waits for it at most that long. An endpoint that answers a byte at a
+time is abandoned at the deadline; its thread stops reading soon after, and it never touches
+the database (it only gets the lead's facts, and its connections refuse queries).
 """
 
 from __future__ import annotations
@@ -12,13 +17,19 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db import connections
 
 from crm.models import TimelineEntryKind
 from leads.models import Lead
@@ -29,6 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_SUMMARY_CHARS = 4000
 # Notes passed on to the summary (newest first); older ones add little to a first call.
 MAX_NOTES = 10
+# An endpoint answer larger than this is refused (a chat answer is a few kilobytes).
+MAX_ANSWER_BYTES = 1024 * 1024
 LLM_SYSTEM_PROMPT = (
     "You summarise a sales lead for the salesperson who just qualified it. Write a short, "
     "factual summary in plain text (no markdown, no lists), at most six sentences, using only "
@@ -182,6 +195,47 @@ class LlmSummaryError(Exception):
     """The chat endpoint gave no usable summary."""
 
 
+def _refuse_query(*args: Any) -> Any:
+    raise LlmSummaryError("the summary call must not query the database")
+
+
+@contextmanager
+def _without_database() -> Iterator[None]:
+    """In the summary thread: every query is refused, and whatever connection the thread
+    opened anyway is closed when it ends (Django's connections belong to their thread, so
+    an abandoned thread would otherwise keep one open)."""
+    try:
+        with ExitStack() as stack:
+            for wrapper in connections.all():
+                stack.enter_context(wrapper.execute_wrapper(_refuse_query))
+            yield
+    finally:
+        connections.close_all()
+
+
+def _call_in_thread[T](call: Callable[[], T], *, timeout: float) -> T:
+    """`call()` in a daemon thread of its own, waited for at most `timeout` seconds.
+
+    On timeout the caller goes on at once; the thread is left to finish by itself (a daemon,
+    so it never holds up the process's exit).
+    """
+    future: Future[T] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            with _without_database():
+                future.set_result(call())
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="lead-summary", daemon=True).start()
+    try:
+        return future.result(timeout=timeout)
+    except TimeoutError as error:
+        raise LlmSummaryError(f"the endpoint timed out after {timeout:g}s") from error
+
+
 class LlmSummariser:
     """An OpenAI-compatible chat endpoint (POST .../chat/completions), built-in as fallback."""
 
@@ -202,8 +256,11 @@ class LlmSummariser:
         self.fallback = fallback or BuiltinSummariser()
 
     def summarise(self, facts: LeadFacts) -> str:
+        deadline = time.monotonic() + self.timeout
         try:
-            return self._ask(facts)
+            return _call_in_thread(
+                lambda: self._ask(facts, deadline=deadline), timeout=self.timeout
+            )
         except (LlmSummaryError, OSError, ValueError, http.client.HTTPException) as error:
             # OSError covers refused connections, timeouts and HTTP errors (urllib's URLError
             # and HTTPError); ValueError covers bad JSON; HTTPException a broken answer. The
@@ -211,7 +268,7 @@ class LlmSummariser:
             logger.warning("Lead summary endpoint failed, using the built-in summary: %s", error)
             return self.fallback.summarise(facts)
 
-    def _ask(self, facts: LeadFacts) -> str:
+    def _ask(self, facts: LeadFacts, *, deadline: float) -> str:
         facts_text = BuiltinSummariser().summarise(facts)
         payload = {
             "model": self.model,
@@ -231,8 +288,9 @@ class LlmSummariser:
         request = urllib.request.Request(  # noqa: S310
             self.url, data=json.dumps(payload).encode(), headers=headers, method="POST"
         )
+        # The timeout here bounds each socket operation; the deadline bounds the whole read.
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-            body = json.loads(response.read().decode("utf-8"))
+            body = json.loads(_read_before(response, deadline=deadline).decode("utf-8"))
         try:
             content = body["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError) as error:
@@ -240,6 +298,23 @@ class LlmSummariser:
         if not isinstance(content, str) or not content.strip():
             raise LlmSummaryError("empty answer")
         return content.strip()[:MAX_SUMMARY_CHARS]
+
+
+def _read_before(response: http.client.HTTPResponse, *, deadline: float) -> bytes:
+    """The answer's body, read as it arrives; given up at the deadline or past the size cap
+    (so a thread left behind by a dripping endpoint ends soon after the caller gave up)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise LlmSummaryError("the endpoint timed out while answering")
+        chunk = response.read1(64 * 1024)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise LlmSummaryError(f"answer larger than {MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
 
 
 def summariser_get() -> Summariser:

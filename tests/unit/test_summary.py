@@ -15,12 +15,15 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.contrib.auth.models import User
 
 from crm.models import Need, PurchaseProcess, PurchaseTimeframe
+from qualification import summary as summary_module
 from qualification.summary import (
     BuiltinSummariser,
     LeadFacts,
     LlmSummariser,
+    LlmSummaryError,
     format_money,
     lead_facts,
     lead_summary_build,
@@ -281,3 +284,82 @@ def test_it_falls_back_when_nothing_listens(facts, caplog):
 
 def test_it_refuses_a_url_that_is_not_http(facts, caplog):
     expect_fallback(LlmSummariser(url="file:///etc/passwd", model="tiny"), facts, caplog)
+
+
+def _answer_in_pieces(body: bytes, *, every: float, stop: threading.Event) -> Handler:
+    """Headers at once, then the body a few bytes at a time, one piece every `every` seconds
+    (each piece well within a per-read timeout); gives up when the test stops it."""
+
+    def answer(handler: BaseHTTPRequestHandler, payload: dict) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for start in range(0, len(body), 4):
+            if stop.wait(every):
+                return
+            try:
+                handler.wfile.write(body[start : start + 4])
+                handler.wfile.flush()
+            except OSError:
+                return  # the client hung up
+
+    return answer
+
+
+def _summary_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "lead-summary"]
+
+
+def test_it_falls_back_at_the_timeout_when_the_endpoint_drips_its_answer(
+    chat_server, facts, caplog
+):
+    """SUMMARY_LLM_TIMEOUT bounds the whole call: an answer that arrives a few bytes every
+    0.2 s (each read within the 0.5 s timeout, about 20 s in all) is given up at 0.5 s."""
+    stop = threading.Event()
+    body = json.dumps({"choices": [{"message": {"content": "Dripped summary."}}]}).encode()
+    server = chat_server(_answer_in_pieces(body, every=0.2, stop=stop))
+    summariser = LlmSummariser(url=server.url, model="tiny", timeout=0.5)
+
+    try:
+        started = time.monotonic()
+        expect_fallback(summariser, facts, caplog)
+        elapsed = time.monotonic() - started
+        assert 0.5 <= elapsed < 1.0, f"the summary waited {elapsed:.2f}s"
+        assert "timed out" in caplog.text
+        # The thread left behind stops reading at its deadline (one more read at most),
+        # while the endpoint is still dripping.
+        deadline = time.monotonic() + 2.0
+        while _summary_threads() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _summary_threads(), "the summary thread still reads the dripping answer"
+    finally:
+        stop.set()
+
+
+def test_it_reads_an_answer_that_arrives_in_pieces_within_the_timeout(chat_server, facts):
+    stop = threading.Event()
+    body = json.dumps({"choices": [{"message": {"content": "In pieces."}}]}).encode()
+    server = chat_server(_answer_in_pieces(body, every=0.005, stop=stop))
+
+    try:
+        assert LlmSummariser(url=server.url, model="tiny", timeout=5).summarise(facts) == (
+            "In pieces."
+        )
+    finally:
+        stop.set()
+
+
+def test_it_refuses_an_answer_larger_than_the_cap(chat_server, facts, caplog, monkeypatch):
+    monkeypatch.setattr(summary_module, "MAX_ANSWER_BYTES", 100)
+    server = chat_server(chat_answer("x" * 200))
+
+    expect_fallback(LlmSummariser(url=server.url, model="tiny", timeout=2), facts, caplog)
+    assert "answer larger than 100 bytes" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_summary_thread_may_not_query_the_database():
+    with pytest.raises(LlmSummaryError, match="must not query the database"):
+        summary_module._call_in_thread(lambda: User.objects.count(), timeout=5)
