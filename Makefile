@@ -36,7 +36,7 @@ run: install
 	DEBUG=true $(PY) manage.py load_demo_data
 	@echo "Serving on http://$(HOST):$(PORT) with the background worker (Ctrl-C stops both)"
 	@trap 'kill 0' EXIT INT TERM; \
-	DEBUG=true $(PY) manage.py db_worker --no-reload --queue-name default & \
+	{ DEBUG=true $(PY) manage.py bulk_jobs_recover; DEBUG=true $(PY) manage.py db_worker --no-reload --queue-name default; } & \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install

@@ -2,26 +2,62 @@
 
 Each chunk's writes and the job's progress (`processed`, the counts, the failures) commit in
 one transaction, with the job row locked. A worker killed half-way therefore leaves the job
-exactly after its last committed chunk; running the task again (Resume on the job page)
-carries on from there, and no lead is qualified twice, even when two runs of one job overlap.
+exactly after its last committed chunk; running the task again carries on from there, and no
+lead is qualified twice, even when two runs of one job overlap.
+
+Who runs a job (PostgreSQL): the task holds a session-level advisory lock on its job while it
+runs. PostgreSQL releases it when the worker's connection ends, killed or not, so a job in the
+queued or running state whose lock is free and whose task is not waiting in the queue has lost
+its worker. `bulk_jobs_recover` queues such jobs again; it runs before the workers start
+(`manage.py bulk_jobs_recover`) and at the start of every bulk task, so a restarted worker
+finishes a killed job by itself. A task that cannot take its job's lock exits at once: another
+worker runs that job. On SQLite (development, one worker) there is no such lock; a job whose
+progress has not moved for BULK_JOB_STALLED_AFTER is taken for a lost worker instead.
+
+The jobs need the database task backend: their task row is written in the transaction that
+queues the job (so a job is never queued without its task), and the recovery reads the queue.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
-from django.tasks import task
+from django.db import DatabaseError, connection, transaction
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from qualification import bulk
 from qualification.bulk import BulkQualifyConfig, bulk_qualify_config, leads_chunk_qualify
 from qualification.models import BulkJobStatus, BulkQualifyJob
 
-# A running job whose progress has not moved for this long is taken for a lost worker.
+logger = logging.getLogger(__name__)
+
+# Without advisory locks (SQLite), a job whose progress has not moved for this long is taken
+# for a lost worker.
 BULK_JOB_STALLED_AFTER = timedelta(minutes=2)
 BULK_JOB_NOT_RESUMABLE = "This bulk qualify is still running or has finished."
+# The states of a job that some worker should be running.
+_ACTIVE = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
+# Advisory lock keys (two int4s; PostgreSQL keeps them apart from the one-bigint keys of the
+# match-key locks): (namespace, job id) for a running job, (namespace, 0) for the recovery.
+_JOB_LOCK_NAMESPACE = 0x42514A  # "BQJ"
+_RECOVERY_LOCK = (_JOB_LOCK_NAMESPACE, 0)
+# Whether a job's lock is held, by any session of this database (the recovery's own worker
+# included), read from pg_locks without taking it: a task starting at that moment must never
+# find its lock taken by a mere check.
+_JOB_LOCK_HELD_SQL = """
+    SELECT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 2
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = %s AND objid = %s
+    )
+"""
 
 
 class BulkJobError(Exception):
@@ -46,26 +82,31 @@ def bulk_qualify_job_start(
 ) -> BulkQualifyJob:
     """Create the job and queue it for the worker."""
     ids = list(dict.fromkeys(lead_ids))
-    job = BulkQualifyJob.objects.create(
-        created_by=acting_user,
-        lead_ids=ids,
-        total=len(ids),
-        create_account=create_account,
-        create_contact=create_contact,
-        create_opportunity=create_opportunity,
-    )
-    # Queued after the job row is committed, so the worker always finds the job it is given.
-    transaction.on_commit(lambda: _enqueue(job))
+    with transaction.atomic():
+        job = BulkQualifyJob.objects.create(
+            created_by=acting_user,
+            lead_ids=ids,
+            total=len(ids),
+            create_account=create_account,
+            create_contact=create_contact,
+            create_opportunity=create_opportunity,
+        )
+        _enqueue(job)
     return job
 
 
-def bulk_job_can_resume(*, job: BulkQualifyJob) -> bool:
-    """Failed, or stuck: not done and its progress has not moved for a while."""
-    if job.status == BulkJobStatus.FAILED:
-        return True
-    if job.status == BulkJobStatus.DONE:
+def bulk_job_is_orphaned(*, job: BulkQualifyJob) -> bool:
+    """Queued or running, yet no worker runs it and its task is not waiting in the queue."""
+    if job.status not in _ACTIVE or _task_is_waiting(job):
         return False
+    if connection.vendor == "postgresql":
+        return not _job_lock_is_held(job_id=job.pk)
     return job.updated_at < timezone.now() - BULK_JOB_STALLED_AFTER
+
+
+def bulk_job_can_resume(*, job: BulkQualifyJob) -> bool:
+    """Failed, or orphaned (its worker is gone: see `bulk_job_is_orphaned`)."""
+    return job.status == BulkJobStatus.FAILED or bulk_job_is_orphaned(job=job)
 
 
 def bulk_qualify_job_resume(*, job: BulkQualifyJob) -> BulkQualifyJob:
@@ -74,18 +115,100 @@ def bulk_qualify_job_resume(*, job: BulkQualifyJob) -> BulkQualifyJob:
         job = BulkQualifyJob.objects.select_for_update().get(pk=job.pk)
         if not bulk_job_can_resume(job=job):
             raise BulkJobNotResumableError
-        job.status = BulkJobStatus.QUEUED
-        job.error = ""
-        job.finished_at = None
-        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
-        transaction.on_commit(lambda: _enqueue(job))
+        _requeue(job)
     return job
 
 
+def bulk_jobs_recover(*, running_job_id: int | None = None) -> list[BulkQualifyJob]:
+    """Queue again every job that lost its worker; returns them.
+
+    `running_job_id` is the job of the task calling this (it holds that job's lock itself).
+    Two recoveries at once take turns (a transaction-level advisory lock), so the second sees
+    the tasks the first queued and queues nothing twice.
+    """
+    recovered = []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _RECOVERY_LOCK)
+        candidates = BulkQualifyJob.objects.filter(status__in=_ACTIVE).exclude(pk=running_job_id)
+        for candidate in candidates:
+            if not bulk_job_is_orphaned(job=candidate):
+                continue
+            # Checked again with the row locked (and skipped when a chunk being written
+            # holds it: that job has a worker after all).
+            job = (
+                BulkQualifyJob.objects.select_for_update(skip_locked=True)
+                .filter(pk=candidate.pk)
+                .first()
+            )
+            if job is not None and bulk_job_is_orphaned(job=job):
+                _requeue(job)
+                recovered.append(job)
+    for job in recovered:
+        logger.warning("Bulk qualify #%s lost its worker: queued again", job.pk)
+    return recovered
+
+
+def _requeue(job: BulkQualifyJob) -> None:
+    """Back to the queue (inside the caller's transaction, the job row locked)."""
+    job.status = BulkJobStatus.QUEUED
+    job.error = ""
+    job.finished_at = None
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    _enqueue(job)
+
+
 def _enqueue(job: BulkQualifyJob) -> None:
+    """Queue the job's task in the caller's transaction: the database backend writes the task
+    row there, so the job and its task commit together (the worker never gets a task before
+    its job exists, and no queued job is ever left without its task)."""
     result = bulk_qualify_job_run.enqueue(job.pk)
-    BulkQualifyJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.task_id = str(result.id)
+    BulkQualifyJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
+
+
+def _task_is_waiting(job: BulkQualifyJob) -> bool:
+    return bool(job.task_id) and (
+        DBTaskResult.objects.filter(id=job.task_id, status=TaskResultStatus.READY).exists()
+    )
+
+
+def _job_lock_key(job_id: int) -> tuple[int, int]:
+    # The int4 key space: ids past 2**31 wrap (two such jobs would only take turns).
+    return (_JOB_LOCK_NAMESPACE, job_id % 2**31)
+
+
+def _job_lock_is_held(*, job_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_JOB_LOCK_HELD_SQL, _job_lock_key(job_id))
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def bulk_job_lock(*, job_id: int) -> Iterator[bool]:
+    """Hold the job's advisory lock for the block; yields False when another session holds it.
+
+    The lock belongs to the connection, not to a transaction: chunks commit while it is held,
+    and a killed worker's lock goes with its connection. On SQLite every run gets it.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _job_lock_key(job_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            except DatabaseError:
+                # A broken connection: closing it releases the lock as well.
+                connection.close()
 
 
 @task()
@@ -95,9 +218,23 @@ def bulk_qualify_job_run(job_id: int) -> int:
 
 
 def bulk_qualify_job_process(*, job_id: int) -> BulkQualifyJob:
+    """Run the job under its lock, after queueing again the jobs that lost their worker.
+
+    When another worker holds the job's lock, it runs the job: this run returns at once.
+    """
+    with bulk_job_lock(job_id=job_id) as held:
+        if not held:
+            logger.info("Bulk qualify #%s is run by another worker", job_id)
+            return BulkQualifyJob.objects.get(pk=job_id)
+        bulk_jobs_recover(running_job_id=job_id)
+        return _job_run(job_id=job_id)
+
+
+def _job_run(*, job_id: int) -> BulkQualifyJob:
     """Run the job's remaining chunks; on a crash the job is marked failed with the error."""
     job = BulkQualifyJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status == BulkJobStatus.DONE:
+    if job.status not in _ACTIVE:
+        # Done, or failed and waiting for the Resume that queues it again.
         return job
     BulkQualifyJob.objects.filter(pk=job_id).update(
         status=BulkJobStatus.RUNNING, error="", finished_at=None, updated_at=timezone.now()

@@ -1,6 +1,10 @@
 """A real background worker killed half-way through a bulk qualify: what it committed is
-whole, Resume queues the job again, and a new worker finishes it without qualifying any lead
-twice."""
+whole, and on restart the job is finished by itself, without qualifying any lead twice.
+
+The restart is what `make run` does (`manage.py bulk_jobs_recover`, then the workers), or a
+worker that takes another job's task (each bulk task recovers the jobs that lost their worker
+before it runs its own). No Resume click, no waiting BULK_JOB_STALLED_AFTER.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F
-from django.urls import reverse
+from django.db.models import Count
 from django_tasks_db.models import DBTaskResult
 
 from crm.models import Account, Contact, Opportunity
@@ -26,8 +29,8 @@ from leads.models import Lead, LeadOrigin, LeadState
 from qualification import bulk
 from qualification.models import BulkJobStatus, BulkQualifyJob, Qualification
 from qualification.tasks import (
-    BULK_JOB_NOT_RESUMABLE,
-    BULK_JOB_STALLED_AFTER,
+    bulk_job_can_resume,
+    bulk_qualify_job_run,
     bulk_qualify_job_start,
 )
 from tests.concurrency.tools import wait_until
@@ -63,6 +66,25 @@ def _worker_env() -> dict[str, str]:
     }
 
 
+def _manage(*args: str) -> list[str]:
+    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args]
+
+
+def _recover() -> str:
+    """`manage.py bulk_jobs_recover`, as `make run` runs it before starting the worker."""
+    done = subprocess.run(
+        _manage("bulk_jobs_recover"),
+        cwd=settings.BASE_DIR,
+        env=_worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 class Worker:
     """`manage.py db_worker` in a subprocess, its output in a log file."""
 
@@ -70,15 +92,7 @@ class Worker:
         self.log = log
         self._out = log.open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(settings.BASE_DIR) / "manage.py"),
-                "db_worker",
-                "--no-reload",
-                "--no-startup-delay",
-                "--interval",
-                "0.1",
-            ],
+            _manage("db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"),
             cwd=settings.BASE_DIR,
             env=_worker_env(),
             stdout=self._out,
@@ -146,9 +160,9 @@ def _make_leads(owner: object) -> list[int]:
     return [lead.pk for lead in leads]
 
 
-def test_a_killed_worker_leaves_whole_chunks_and_a_resumed_job_qualifies_each_lead_once(
-    client, workers, tmp_path
-):
+def _killed_half_way(workers: list[Worker], tmp_path: Path) -> tuple[BulkQualifyJob, str]:
+    """A job whose worker was SIGKILLed after its first committed chunk, checked to have left
+    whole chunks only; returns the job and its dead task's id."""
     owner = UserFactory()
     ids = _make_leads(owner)
     job = bulk_qualify_job_start(
@@ -158,7 +172,6 @@ def test_a_killed_worker_leaves_whole_chunks_and_a_resumed_job_qualifies_each_le
         create_contact=True,
         create_opportunity=True,
     )
-    job.refresh_from_db()
     first_task = job.task_id
     assert DBTaskResult.objects.get(id=first_task).status == "READY"
 
@@ -166,16 +179,19 @@ def test_a_killed_worker_leaves_whole_chunks_and_a_resumed_job_qualifies_each_le
     # Kill as soon as one chunk has committed: the worker is then inside the next one.
     deadline = time.monotonic() + WORKER_TIMEOUT
     while True:
-        processed = BulkQualifyJob.objects.values_list("processed", flat=True).get(pk=job.pk)
-        if 0 < processed < LEADS:
+        job.refresh_from_db()
+        if 0 < job.processed < LEADS:
             break
-        assert processed < LEADS, "the job finished before the kill: give it more leads"
+        assert job.processed < LEADS, "the job finished before the kill: give it more leads"
         assert first.alive(), first.output()
         assert time.monotonic() < deadline, f"no chunk committed in time:\n{first.output()}"
         time.sleep(0.02)
+    # The live worker holds the job: Resume is refused.
+    assert not bulk_job_can_resume(job=job)
     first.kill()
     assert first.process.returncode == -signal.SIGKILL
-    # PostgreSQL notices the dead connection and rolls its open transaction back.
+    # PostgreSQL notices the dead connection, rolls its open transaction back and releases
+    # its locks, the job's advisory lock with them.
     wait_until(lambda: _client_sessions() == 0, timeout=30, what="the killed worker's session")
 
     # What the dead worker left: whole chunks, and progress that matches them exactly.
@@ -191,45 +207,96 @@ def test_a_killed_worker_leaves_whole_chunks_and_a_resumed_job_qualifies_each_le
     assert not Qualification.objects.filter(lead__in=left).exists()
     assert not LeadOrigin.objects.filter(lead__in=left).exists()
     assert Opportunity.objects.count() == job.processed
-    # The task queue still believes the dead worker is running it.
+    # The task queue still believes the dead worker is running it; the job page already
+    # offers Resume (nobody holds the job), but nobody needs to click it.
     assert DBTaskResult.objects.get(id=first_task).status == "RUNNING"
+    assert bulk_job_can_resume(job=job)
+    return job, first_task
 
-    # Resume, as the job page does it: refused while the job may still be moving ...
-    url = reverse("qualification:bulk-job-detail", args=[job.pk])
-    client.force_login(owner)
-    response = client.post(url)
-    assert response.status_code == 200
-    assert BULK_JOB_NOT_RESUMABLE in response.content.decode()
-    assert BulkQualifyJob.objects.get(pk=job.pk).status == BulkJobStatus.RUNNING
-    # ... and accepted once its progress has not moved for BULK_JOB_STALLED_AFTER.
-    BulkQualifyJob.objects.filter(pk=job.pk).update(
-        updated_at=F("updated_at") - BULK_JOB_STALLED_AFTER - timedelta(seconds=1)
-    )
-    response = client.post(url)
-    assert (response.status_code, response["Location"]) == (302, url)
-    job.refresh_from_db()
-    assert job.status == BulkJobStatus.QUEUED and job.task_id != first_task
-    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
 
-    second = _start(workers, tmp_path / "worker-2.log")
-
+def _wait_until_done(job: BulkQualifyJob, workers: list[Worker]) -> None:
     def finished() -> bool:
-        assert second.alive(), second.output()
+        for worker in workers[1:]:
+            assert worker.alive(), worker.output()
         return BulkQualifyJob.objects.get(pk=job.pk).status == BulkJobStatus.DONE
 
-    wait_until(finished, timeout=WORKER_TIMEOUT, what="the resumed job", every=0.2)
-    second.stop()
+    wait_until(finished, timeout=WORKER_TIMEOUT, what="the recovered job", every=0.2)
 
+
+def assert_each_lead_qualified_once(job: BulkQualifyJob) -> None:
     job.refresh_from_db()
     assert (job.processed, job.total, job.qualified_count) == (LEADS, LEADS, LEADS)
     assert job.failures == [] and job.needs_review == [] and job.error == ""
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
     twice = Qualification.objects.values("lead").annotate(n=Count("id")).filter(n__gt=1)
     assert not twice.exists(), list(twice)
-    assert Qualification.objects.count() == LEADS
-    assert Lead.objects.filter(state=LeadState.QUALIFIED).count() == LEADS
+    assert Qualification.objects.filter(lead__in=job.lead_ids).count() == LEADS
+    assert Lead.objects.filter(pk__in=job.lead_ids, state=LeadState.QUALIFIED).count() == LEADS
     assert Opportunity.objects.count() == LEADS
     assert Contact.objects.count() == LEADS
     # One account per company, though a company's leads span the chunks of both workers.
     names = Counter(Account.objects.values_list("normalized_name", flat=True))
     assert len(names) == COMPANIES and set(names.values()) == {1}
+
+
+def test_after_a_kill_the_recover_command_and_a_new_worker_finish_the_job(workers, tmp_path):
+    """As `make run` restarts: `bulk_jobs_recover`, then the worker. Two workers, and a stray
+    second task of the job (queued as the recovery ran): one runs the job, the other's task
+    cannot take the job's lock and ends at once."""
+    job, dead_task = _killed_half_way(workers, tmp_path)
+    processed = job.processed
+
+    assert _recover() == (
+        f"Bulk qualify #{job.pk} queued again after {processed} of {LEADS} leads.\n"
+    )
+    job.refresh_from_db()
+    assert (job.status, job.processed) == (BulkJobStatus.QUEUED, processed)
+    assert job.task_id != dead_task
+    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+    # A second run finds the job's task waiting in the queue: nothing to do.
+    assert _recover() == "No bulk qualify to recover.\n"
+    stray = bulk_qualify_job_run.enqueue(job.pk)
+
+    _start(workers, tmp_path / "worker-2.log")
+    _start(workers, tmp_path / "worker-3.log")
+    _wait_until_done(job, workers)
+    wait_until(
+        lambda: DBTaskResult.objects.get(id=stray.id).status == "SUCCESSFUL",
+        timeout=WORKER_TIMEOUT,
+        what="the stray task",
+    )
+    for worker in workers[1:]:
+        worker.stop()
+
+    assert_each_lead_qualified_once(job)
+    # Both tasks of the job succeeded: one ran it, the other ended at once (the job's lock
+    # was taken, or the job was done by the time a worker got to it).
+    runs = DBTaskResult.objects.filter(id__in=[job.task_id, stray.id])
+    assert {run.status for run in runs} == {"SUCCESSFUL"}
+    assert min(run.finished_at - run.started_at for run in runs) < timedelta(seconds=1)
+    assert max(run.return_value for run in runs) == LEADS
+
+
+def test_after_a_kill_a_worker_running_another_job_recovers_it(workers, tmp_path):
+    """No recover command: the next bulk task any worker starts queues the lost job again.
+    (The other job creates no records, so the counts of records stay the lost job's.)"""
+    job, dead_task = _killed_half_way(workers, tmp_path)
+    owner = job.created_by
+    others = [LeadFactory(owner=owner, company_name=f"Firm {n} Ltd") for n in range(3)]
+    other_job = bulk_qualify_job_start(
+        lead_ids=[lead.pk for lead in others],
+        acting_user=owner,
+        create_account=False,
+        create_contact=False,
+        create_opportunity=False,
+    )
+
+    _start(workers, tmp_path / "worker-2.log")
+    _wait_until_done(job, workers)
+    workers[1].stop()
+
+    other_job.refresh_from_db()
+    assert other_job.status == BulkJobStatus.DONE and other_job.qualified_count == 3
+    job.refresh_from_db()
+    assert job.task_id != dead_task
+    assert_each_lead_qualified_once(job)
