@@ -40,7 +40,8 @@ run: install
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	DEBUG=true $(PY) manage.py db_worker
+	DEBUG=true $(PY) manage.py bulk_jobs_recover
+	DEBUG=true $(PY) manage.py db_worker --no-reload --queue-name default
 
 # Browser tests drive Debian's Chromium when it is installed; elsewhere Playwright's own build.
 test: install
