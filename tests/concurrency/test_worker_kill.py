@@ -49,6 +49,10 @@ pytestmark = [
 LEADS = 4 * bulk.BULK_QUALIFY_CHUNK_SIZE
 COMPANIES = 700
 WORKER_TIMEOUT = 240.0
+# The worker subprocesses name their database sessions, so the test can tell a dead worker's
+# session from the other connections of the test run (the live server's, kept open between
+# requests).
+WORKER_APPLICATION = "crm-test-worker"
 
 
 def _worker_env() -> dict[str, str]:
@@ -60,7 +64,10 @@ def _worker_env() -> dict[str, str]:
     port = db["PORT"] or "5432"
     return {
         **os.environ,
-        "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+            f"?application_name={WORKER_APPLICATION}"
+        ),
         "DEBUG": "true",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     }
@@ -137,11 +144,13 @@ def _start(workers: list[Worker], log: Path) -> Worker:
 
 
 def _client_sessions() -> int:
-    """Other client connections to the test database (a dead worker's, until it is gone)."""
+    """The worker subprocesses' connections to the test database (a dead worker's, until
+    PostgreSQL notices it is gone)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            " AND application_name = %s",
+            [WORKER_APPLICATION],
         )
         return cursor.fetchone()[0]
 
@@ -188,6 +197,7 @@ def _killed_half_way(workers: list[Worker], tmp_path: Path) -> tuple[BulkQualify
         time.sleep(0.02)
     # The live worker holds the job: Resume is refused.
     assert not bulk_job_can_resume(job=job)
+    assert _client_sessions() >= 1  # the worker's named session, which the kill must end
     first.kill()
     assert first.process.returncode == -signal.SIGKILL
     # PostgreSQL notices the dead connection, rolls its open transaction back and releases
