@@ -37,11 +37,12 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 
-from crm.pagination import DeferredJoinPaginator
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load_data import LOAD_DATABASE, database_url, django_setup
+
+from crm.pagination import DeferredJoinPaginator
 
 TARGET_MS = 50.0
 SALESPERSON = "sales1"
