@@ -20,6 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from crm import selectors
 from crm.forms import NoteForm, stage_steps_form_class
+from crm.grids import PAGE_SIZES, Column, header_cells, page_size, render_page
 from crm.http import HtmxHttpRequest, search_text
 from crm.models import Opportunity, OpportunityState, SalesStage
 from crm.services.records import (
@@ -36,7 +37,6 @@ from crm.services.records import (
 )
 from crm.services.timeline import TimelineError, timeline_note_add
 
-PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 OPPORTUNITY_CHANGE_FORBIDDEN = (
     "Only the owner of this opportunity or a sales manager can change it."
@@ -48,20 +48,6 @@ FUTURE_STAGE_READ_ONLY = "Move the opportunity to this stage to edit its steps."
 
 
 # Grids --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the sort key, "" for a column that does not sort
-    label: str
-
-
-@dataclass(frozen=True)
-class HeaderCell:
-    label: str
-    key: str
-    next_sort: str  # what a click on the header sorts by
-    aria_sort: str  # "ascending", "descending" or "" (not the sorted column)
 
 
 ACCOUNT_COLUMNS = (
@@ -92,26 +78,6 @@ OPPORTUNITY_COLUMNS = (
 )
 
 
-def _header(columns: tuple[Column, ...], sort: str) -> list[HeaderCell]:
-    cells = []
-    for column in columns:
-        if sort == column.key:
-            cells.append(HeaderCell(column.label, column.key, f"-{column.key}", "ascending"))
-        elif sort == f"-{column.key}":
-            cells.append(HeaderCell(column.label, column.key, column.key, "descending"))
-        else:
-            cells.append(HeaderCell(column.label, column.key, column.key, ""))
-    return cells
-
-
-def _page_size(request: HtmxHttpRequest) -> int:
-    try:
-        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
-
-
 def _grid_context(
     request: HtmxHttpRequest,
     rows: models.QuerySet[Any],
@@ -120,25 +86,16 @@ def _grid_context(
     sort: str,
     query: str,
 ) -> dict[str, Any]:
-    per_page = _page_size(request)
+    per_page = page_size(request, DEFAULT_PAGE_SIZE)
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return {
         "page_obj": page,
-        "header": _header(columns, sort),
+        "header": header_cells(columns, sort),
         "sort": sort,
         "query": query,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
     }
-
-
-def _render_page(
-    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, Any]
-) -> HttpResponse:
-    """The whole page, or only `partial` when htmx asks for it (not on a history restore)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    return render(request, template, context)
 
 
 @require_GET
@@ -149,7 +106,7 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     rows = selectors.account_list(query=query, sort=sort)
     context = _grid_context(request, rows, columns=ACCOUNT_COLUMNS, sort=sort, query=query)
-    return _render_page(request, "crm/account_list.html", "account-grid", context)
+    return render_page(request, "crm/account_list.html", "account-grid", context)
 
 
 @require_GET
@@ -160,7 +117,7 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     rows = selectors.contact_list(query=query, sort=sort)
     context = _grid_context(request, rows, columns=CONTACT_COLUMNS, sort=sort, query=query)
-    return _render_page(request, "crm/contact_list.html", "contact-grid", context)
+    return render_page(request, "crm/contact_list.html", "contact-grid", context)
 
 
 @require_GET
@@ -178,7 +135,7 @@ def opportunity_list(request: HtmxHttpRequest) -> HttpResponse:
     context = _grid_context(request, rows, columns=OPPORTUNITY_COLUMNS, sort=sort, query=query)
     context |= {"view": view, "views": selectors.OpportunityView.choices}
     context["view_label"] = selectors.OpportunityView(view).label
-    return _render_page(request, "crm/opportunity_list.html", "opportunity-grid", context)
+    return render_page(request, "crm/opportunity_list.html", "opportunity-grid", context)
 
 
 # Account and contact pages ------------------------------------------------------------------
@@ -309,7 +266,7 @@ def opportunity_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = _opportunity_context(request, opportunity)
     if request.htmx and request.htmx.target == "timeline":
         # The timeline refreshes itself after a stage change (an opportunityStageChanged event).
-        return _render_page(request, "crm/opportunity_detail.html", "timeline", context)
+        return render_page(request, "crm/opportunity_detail.html", "timeline", context)
     return render(request, "crm/opportunity_detail.html", context)
 
 
@@ -321,7 +278,7 @@ def opportunity_stage_edit(request: HtmxHttpRequest, pk: int, stage: str) -> Htt
     opportunity = selectors.opportunity_get(pk=pk)
     if request.method == "GET":
         context = _opportunity_context(request, opportunity, flyout_stage=stage)
-        return _render_page(request, "crm/opportunity_detail.html", "stage-flyout", context)
+        return render_page(request, "crm/opportunity_detail.html", "stage-flyout", context)
     if not selectors.opportunity_can_change(user=request.user, opportunity=opportunity):
         return _forbidden(request)
     # A fresh instance: a refused save must not leave the posted values on `opportunity`.
@@ -347,7 +304,7 @@ def _stage_form_invalid(
     if error:
         form.add_error(None, error)
     context = _opportunity_context(request, opportunity, flyout_stage=stage, steps_form=form)
-    return _render_page(request, "crm/opportunity_detail.html", "processbar", context)
+    return render_page(request, "crm/opportunity_detail.html", "processbar", context)
 
 
 def _stage_done(
@@ -409,7 +366,7 @@ def opportunity_note_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             return _note_added(request, opportunity)
     context = _opportunity_context(request, opportunity, note_form=form)
-    return _render_page(request, "crm/opportunity_detail.html", "timeline", context)
+    return render_page(request, "crm/opportunity_detail.html", "timeline", context)
 
 
 def _note_added(request: HtmxHttpRequest, opportunity: Opportunity) -> HttpResponse:

@@ -7,7 +7,6 @@ lead; changing one needs its ownership or the sales manager permission (leads.se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.forms import NoteForm
+from crm.grids import PAGE_SIZES, Column, header_cells, page_size, render_page
 from crm.http import HtmxHttpRequest, search_text
 from crm.models import OpportunityState, SalesStage
 from crm.pagination import DeferredJoinPaginator
@@ -31,7 +31,6 @@ from leads.forms import DisqualifyForm, LeadForm, LeadSelectionForm, QualifyStag
 from leads.models import Lead, LeadState
 from leads.services import BulkOutcome, LeadError
 
-PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 BULK_FAILURES_LISTED = 20
 
@@ -49,12 +48,6 @@ NOT_YOURS_READ_ONLY = "This lead belongs to {owner}. You can view it but not cha
 # The grid ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-
-
 LEAD_COLUMNS = (
     Column("name", "Name"),
     Column("topic", "Topic"),
@@ -65,13 +58,6 @@ LEAD_COLUMNS = (
     Column("owner", "Owner"),
     Column("created_at", "Created On"),
 )
-
-
-@dataclass(frozen=True)
-class HeaderCell:
-    label: str
-    url: str  # the grid sorted by this column (or reversed when it is already)
-    aria_sort: str  # "ascending", "descending" or "" (not the sorted column)
 
 
 def _grid_url(**params: Any) -> str:
@@ -88,32 +74,11 @@ def _grid_url(**params: Any) -> str:
     return f"{url}?{urlencode(kept)}" if kept else url
 
 
-def _page_size(request: HtmxHttpRequest) -> int:
-    try:
-        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
-
-
-def _header(sort: str, base: dict[str, Any]) -> list[HeaderCell]:
-    cells = []
-    for column in LEAD_COLUMNS:
-        if sort == column.key:
-            next_sort, aria_sort = f"-{column.key}", "ascending"
-        elif sort == f"-{column.key}":
-            next_sort, aria_sort = column.key, "descending"
-        else:
-            next_sort, aria_sort = column.key, ""
-        cells.append(HeaderCell(column.label, _grid_url(**base, sort=next_sort), aria_sort))
-    return cells
-
-
 def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     view = selectors.lead_view_or_default(request.GET.get("view"))
     query = search_text(request)
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
-    per_page = _page_size(request)
+    per_page = page_size(request, DEFAULT_PAGE_SIZE)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
     page = DeferredJoinPaginator(leads, per_page).get_page(request.GET.get("page"))
     base = {"view": view.value, "q": query, "per_page": per_page}
@@ -127,7 +92,9 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "page_obj": page,
-        "header": _header(sort, base),
+        "header": header_cells(
+            LEAD_COLUMNS, sort, lambda next_sort: _grid_url(**base, sort=next_sort)
+        ),
         "grid_url": _grid_url(**here, page=page.number),
         "previous_url": _grid_url(**here, page=page.number - 1) if page.has_previous() else "",
         "next_url": _grid_url(**here, page=page.number + 1) if page.has_next() else "",
@@ -138,10 +105,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
 
 @require_GET
 def lead_list(request: HtmxHttpRequest) -> HttpResponse:
-    context = _grid_context(request)
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "leads/lead_list.html#lead-grid", context)
-    return render(request, "leads/lead_list.html", context)
+    return render_page(request, "leads/lead_list.html", "lead-grid", _grid_context(request))
 
 
 # The lead form -------------------------------------------------------------------------------
