@@ -38,7 +38,7 @@ from crm.matching import (
     normalize_full_name,
     website_domain,
 )
-from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
+from crm.models import Account, Contact, Opportunity, TimelineEntryKind
 from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
@@ -58,6 +58,8 @@ from qualification.engine import (
     LEAD_CLOSED,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
+    opportunity_build,
+    qualified_event_body,
 )
 from qualification.models import (
     FieldMapping,
@@ -66,7 +68,11 @@ from qualification.models import (
     QualificationSettings,
     RecordType,
 )
-from qualification.services import field_mapping_values, field_mappings_by_target
+from qualification.services import (
+    field_mapping_split,
+    field_mapping_values,
+    field_mappings_by_target,
+)
 
 # Leads per transaction: big enough that the fixed cost of a chunk's queries is spread thin,
 # small enough that row locks are held briefly and every statement stays far below the
@@ -293,7 +299,7 @@ def _plan_lead(*, lead: Lead, acting_user: Any, config: BulkQualifyConfig) -> _L
         )
     if config.create_opportunity:
         mapped = field_mapping_values(lead=lead, mappings=config.mappings[RecordType.OPPORTUNITY])
-        plan.opportunity_relations = _relation_values(model=Opportunity, values=mapped)
+        _, plan.opportunity_relations = field_mapping_split(model=Opportunity, values=mapped)
         plan.opportunity_values = _clean_values(model=Opportunity, values=mapped, errors=errors)
         has_customer = (
             plan.account is not None
@@ -306,19 +312,6 @@ def _plan_lead(*, lead: Lead, acting_user: Any, config: BulkQualifyConfig) -> _L
     if errors:
         plan.refusal = " ".join(errors)
     return plan
-
-
-def _relation_values(*, model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
-    """Mapped relations (Existing Account -> Account) as {attname: id}."""
-    relations = {}
-    for name, value in values.items():
-        try:
-            model_field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if model_field.is_relation:
-            relations[model_field.attname] = value
-    return relations
 
 
 def _clean_values(
@@ -567,7 +560,13 @@ def _write(
 
     if config.create_opportunity:
         for plan in plans:
-            plan.opportunity = _opportunity_build(plan)
+            plan.opportunity = opportunity_build(
+                lead=plan.lead,
+                values=plan.opportunity_values,
+                relations=plan.opportunity_relations,
+                account=plan.account,
+                contact=plan.contact,
+            )
         Opportunity.objects.bulk_create([plan.opportunity for plan in plans])
 
     origins = [
@@ -612,7 +611,20 @@ def _write(
     # One INSERT per list: each stays within the timeline service's batch of 500.
     timeline_entries_bulk_add(
         entries=[
-            (plan.lead, acting_user, TimelineEntryKind.SYSTEM, QUALIFIED_TITLE, _event_body(plan))
+            (
+                plan.lead,
+                acting_user,
+                TimelineEntryKind.SYSTEM,
+                QUALIFIED_TITLE,
+                qualified_event_body(
+                    account=plan.account,
+                    account_created=plan.account_created,
+                    contact=plan.contact,
+                    contact_created=plan.contact_created,
+                    opportunities=[plan.opportunity] if plan.opportunity is not None else [],
+                    note=BULK_NOTE,
+                ),
+            )
             for plan in plans
         ]
     )
@@ -690,33 +702,3 @@ def _leads_mark_qualified(*, plans: list[_LeadPlan], now: datetime) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _opportunity_build(plan: _LeadPlan) -> Opportunity:
-    opportunity = Opportunity(
-        **plan.opportunity_values,
-        owner_id=plan.lead.owner_id,
-        stage=SalesStage.DEVELOP,
-        # The potential customer is the account, else the contact.
-        customer_account=plan.account,
-        customer_contact=None if plan.account is not None else plan.contact,
-    )
-    for attname, value in plan.opportunity_relations.items():
-        setattr(opportunity, attname, value)
-    # The records this qualify resolved win over the lead's mapped Existing Account/Contact.
-    if plan.account is not None:
-        opportunity.account = plan.account
-    if plan.contact is not None:
-        opportunity.contact = plan.contact
-    return opportunity
-
-
-def _event_body(plan: _LeadPlan) -> str:
-    lines = [BULK_NOTE]
-    if plan.account is not None:
-        lines.append(f"Account: {plan.account} ({'created' if plan.account_created else 'linked'})")
-    if plan.contact is not None:
-        lines.append(f"Contact: {plan.contact} ({'created' if plan.contact_created else 'linked'})")
-    if plan.opportunity is not None:
-        lines.append(f"Opportunity: {plan.opportunity} (created)")
-    return "\n".join(lines)

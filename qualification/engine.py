@@ -47,6 +47,7 @@ from qualification.models import (
     RecordType,
 )
 from qualification.services import (
+    field_mapping_split,
     field_mapping_values,
     field_mappings_by_target,
     quick_create_field_choices,
@@ -394,30 +395,12 @@ def _values_clean(
     return cleaned, errors
 
 
-def _split_relations(
-    *, model: type[models.Model], values: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Mapped values split into plain values and relation ids (stored on `<field>_id`)."""
-    plain: dict[str, Any] = {}
-    relations: dict[str, Any] = {}
-    for name, value in values.items():
-        try:
-            model_field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if model_field.is_relation:
-            relations[model_field.attname] = value
-        else:
-            plain[name] = value
-    return plain, relations
-
-
 def _mapped_plain_values(*, model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
     """The mapped values a new record takes as typed values. A mapping row naming a field the
     engine sets itself (possible only around the admin's checks) is ignored, not an error the
     salesperson could not fix."""
     allowed = set(record_editable_fields(model=model))
-    plain, _ = _split_relations(model=model, values=values)
+    plain, _ = field_mapping_split(model=model, values=values)
     return {name: value for name, value in plain.items() if name in allowed}
 
 
@@ -570,6 +553,35 @@ def _contact_create(*, lead: Lead, values: dict[str, Any], account: Account | No
     return contact
 
 
+def opportunity_build(
+    *,
+    lead: Lead,
+    values: dict[str, Any],
+    relations: dict[str, Any],
+    account: Account | None,
+    contact: Contact | None,
+) -> Opportunity:
+    """One new (unsaved) opportunity of a qualify, single or bulk: the typed `values`, the
+    mapped `relations` ({attname: id}) and the account and contact the qualify resolved."""
+    opportunity = Opportunity(
+        **values,
+        owner_id=lead.owner_id,
+        stage=SalesStage.DEVELOP,
+        # The potential customer is the account, else the contact.
+        customer_account=account,
+        customer_contact=None if account is not None else contact,
+    )
+    for attname, value in relations.items():
+        setattr(opportunity, attname, value)
+    # The records this qualify resolved win over the lead's mapped Existing Account/Contact
+    # (the salesperson may have picked another one in the duplicate dialog).
+    if account is not None:
+        opportunity.account = account
+    if contact is not None:
+        opportunity.contact = contact
+    return opportunity
+
+
 def _opportunities_create(
     *,
     lead: Lead,
@@ -578,38 +590,27 @@ def _opportunities_create(
     account: Account | None,
     contact: Contact | None,
 ) -> list[Opportunity]:
-    _, mapped_relations = _split_relations(model=Opportunity, values=plan.opportunity.initial)
-    opportunities = []
-    for values in rows:
-        opportunity = Opportunity(
-            **values,
-            owner_id=lead.owner_id,
-            stage=SalesStage.DEVELOP,
-            # The potential customer is the account, else the contact.
-            customer_account=account,
-            customer_contact=None if account is not None else contact,
+    _, relations = field_mapping_split(model=Opportunity, values=plan.opportunity.initial)
+    opportunities = [
+        opportunity_build(
+            lead=lead, values=values, relations=relations, account=account, contact=contact
         )
-        for attname, value in mapped_relations.items():
-            setattr(opportunity, attname, value)
-        # The records this qualify resolved win over the lead's mapped Existing Account/Contact
-        # (the salesperson may have picked another one in the duplicate dialog).
-        if account is not None:
-            opportunity.account = account
-        if contact is not None:
-            opportunity.contact = contact
-        opportunities.append(opportunity)
+        for values in rows
+    ]
     return Opportunity.objects.bulk_create(opportunities) if opportunities else []
 
 
-def _qualified_event_body(
+def qualified_event_body(
     *,
     account: Account | None,
     account_created: bool,
     contact: Contact | None,
     contact_created: bool,
     opportunities: list[Opportunity],
+    note: str = "",
 ) -> str:
-    lines = []
+    """The body of the "Lead qualified" timeline event: `note` first, then each record."""
+    lines = [note] if note else []
     if account is not None:
         lines.append(f"Account: {account} ({'created' if account_created else 'linked'})")
     if contact is not None:
@@ -817,7 +818,7 @@ def lead_qualify(
         _timeline_write(
             lead=lead,
             author=acting_user,
-            event_body=_qualified_event_body(
+            event_body=qualified_event_body(
                 account=account_record,
                 account_created=account.creates,
                 contact=contact_record,

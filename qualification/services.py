@@ -159,6 +159,25 @@ def field_mapping_values(*, lead: Lead, mappings: list[FieldMapping]) -> dict[st
     return values
 
 
+def field_mapping_split(
+    *, model: type[models.Model], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Mapped values split into plain values and relation ids (`{attname: id}`, stored on the
+    new record's `<field>_id`). A name the model does not have is dropped."""
+    plain: dict[str, Any] = {}
+    relations: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if model_field.is_relation:
+            relations[model_field.attname] = value
+        else:
+            plain[name] = value
+    return plain, relations
+
+
 def record_editable_fields(*, model: type[models.Model]) -> list[str]:
     """The plain (non-relation) fields of a record that a qualify may fill in, in model order."""
     system = SYSTEM_FIELDS.get(model, frozenset())
