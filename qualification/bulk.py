@@ -34,16 +34,15 @@ from django.utils import timezone
 
 from crm.matching import (
     normalize_company_name,
-    normalize_email,
-    normalize_full_name,
-    website_domain,
 )
 from crm.models import Account, Contact, Opportunity, TimelineEntryKind
 from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.duplicates import (
+    AccountKeys,
     AccountMatches,
+    ContactKeys,
     ContactMatches,
     DuplicateRules,
     account_duplicates_for,
@@ -358,23 +357,46 @@ def _clean_values(
 
 
 def _resolve_records(*, plans: list[_LeadPlan], config: BulkQualifyConfig) -> None:
-    """Pick each lead's account and contact: a match, a record shared in the chunk, or new."""
+    """Pick each lead's account and contact: a match, a record shared in the chunk, or new.
+
+    The match keys of every account and contact the chunk may create are locked in one
+    statement before the lookups that decide (see `match_keys_lock`). Every key a lead could
+    create a record under is locked, whether that lead then links a match or goes to review:
+    the lookup that tells is the one the lock protects.
+    """
     rules = config.rules
-    if rules is not None:
-        _lock_new_records(plans=plans, rules=rules)
     account_keys = [_account_keys(plan, rules) for plan in plans]
-    account_matches = AccountMatches()
+    contact_keys = [_contact_keys(plan, rules) for plan in plans]
     if rules is not None:
-        account_matches = account_duplicates_for(
-            names={name for name, _ in account_keys},
-            domains={domain for _, domain in account_keys},
-            rules=rules,
+        match_keys_lock(
+            accounts=[
+                keys
+                for plan, keys in zip(plans, account_keys, strict=True)
+                if plan.wants_new_account
+            ],
+            contacts=[
+                keys
+                for plan, keys in zip(plans, contact_keys, strict=True)
+                if plan.wants_new_contact
+            ],
+        )
+    _accounts_resolve(plans=plans, keys=account_keys, rules=rules)
+    _contacts_resolve(plans=plans, keys=contact_keys, rules=rules)
+
+
+def _accounts_resolve(
+    *, plans: list[_LeadPlan], keys: list[AccountKeys], rules: DuplicateRules | None
+) -> None:
+    matches_found = AccountMatches()
+    if rules is not None:
+        matches_found = account_duplicates_for(
+            names={key.name for key in keys}, domains={key.domain for key in keys}, rules=rules
         )
     new_accounts: dict[tuple[str, str], Account] = {}
-    for plan, (name, domain) in zip(plans, account_keys, strict=True):
+    for plan, key in zip(plans, keys, strict=True):
         if not plan.wants_new_account:
             continue
-        matches = account_matches.for_candidate(name=name, domain=domain)
+        matches = matches_found.for_candidate(name=key.name, domain=key.domain)
         if len(matches) > 1:
             plan.review = SEVERAL_ACCOUNTS_MATCH.format(
                 count=len(matches), name=_quoted(plan.account_values["name"])
@@ -384,36 +406,48 @@ def _resolve_records(*, plans: list[_LeadPlan], config: BulkQualifyConfig) -> No
         else:
             plan.account = _shared(
                 new_accounts,
-                [("name", name), ("domain", domain)],
+                [("name", key.name), ("domain", key.domain)],
                 lambda plan=plan: account_match_keys(
                     Account(**plan.account_values, owner_id=plan.lead.owner_id)
                 ),
             )
 
-    contact_keys = [_contact_keys(plan, rules) for plan in plans]
-    contact_matches = ContactMatches()
+
+def _contacts_resolve(
+    *, plans: list[_LeadPlan], keys: list[ContactKeys], rules: DuplicateRules | None
+) -> None:
+    """Runs after `_accounts_resolve`: the name rule needs the account each contact goes
+    under, and a lead sent to review over its account creates no contact."""
+    candidates = [
+        (ContactKeys(), "")
+        if plan.review or not plan.wants_new_contact
+        else (key, _contact_company(plan, rules))
+        for plan, key in zip(plans, keys, strict=True)
+    ]
+    matches_found = ContactMatches()
     if rules is not None:
-        contact_matches = contact_duplicates_for(
-            emails={email for email, _, _ in contact_keys},
+        matches_found = contact_duplicates_for(
+            emails={key.email for key, _ in candidates},
             names_in_accounts={
-                (plan.account.pk, full_name)
-                for plan, (_, full_name, _) in zip(plans, contact_keys, strict=True)
+                (plan.account.pk, key.full_name)
+                for plan, (key, _) in zip(plans, candidates, strict=True)
                 if plan.account is not None and plan.account.pk is not None
             },
             names_in_companies={
-                (company, full_name)
-                for (_, full_name, company) in contact_keys
-                if company and full_name
+                (company, key.full_name) for key, company in candidates if company and key.full_name
             },
             rules=rules,
         )
     new_contacts: dict[tuple[Any, ...], Contact] = {}
-    for plan, (email, full_name, company) in zip(plans, contact_keys, strict=True):
+    for plan, (key, company) in zip(plans, candidates, strict=True):
         if not plan.wants_new_contact or plan.review:
             continue
         existing_account_id = plan.account.pk if plan.account is not None else None
-        matches = contact_matches.for_candidate(
-            email=email, full_name=full_name, account_id=existing_account_id, company=company
+        matches = matches_found.for_candidate(
+            email=key.email,
+            full_name=key.full_name,
+            account_id=existing_account_id,
+            company=company,
         )
         if len(matches) > 1:
             plan.review = SEVERAL_CONTACTS_MATCH.format(
@@ -424,68 +458,45 @@ def _resolve_records(*, plans: list[_LeadPlan], config: BulkQualifyConfig) -> No
         else:
             plan.contact = _shared(
                 new_contacts,
-                [("email", email), ("name", _account_token(plan, company), full_name)],
+                [("email", key.email), ("name", _account_token(plan, company), key.full_name)],
                 lambda plan=plan: contact_match_keys(
                     Contact(**plan.contact_values, owner_id=plan.lead.owner_id)
                 ),
             )
 
 
-def _lock_new_records(*, plans: list[_LeadPlan], rules: DuplicateRules) -> None:
-    """Lock the match keys of every account and contact the chunk may create, in one
-    statement, before the lookups that decide (see `match_keys_lock`). Every key a lead could
-    create a record under is locked, whether that lead then links a match or goes to review:
-    the lookup that tells is the one the lock protects."""
-    match_keys_lock(
-        accounts=[
-            account_keys_of(
-                name=plan.account_values.get("name", ""),
-                website=plan.account_values.get("website", ""),
-                rules=rules,
-            )
-            for plan in plans
-            if plan.wants_new_account
-        ],
-        contacts=[
-            contact_keys_of(
-                first_name=plan.contact_values.get("first_name", ""),
-                last_name=plan.contact_values.get("last_name", ""),
-                email=plan.contact_values.get("email", ""),
-                rules=rules,
-            )
-            for plan in plans
-            if plan.wants_new_contact
-        ],
-    )
-
-
-def _account_keys(plan: _LeadPlan, rules: DuplicateRules | None) -> tuple[str, str]:
-    """The new account's match keys ("" when the rule is off or the lead has no new account)."""
+def _account_keys(plan: _LeadPlan, rules: DuplicateRules | None) -> AccountKeys:
+    """The new account's match keys (empty when detection is off or no account is new)."""
     if rules is None or not plan.wants_new_account:
-        return "", ""
-    name = plan.account_values.get("name", "")
-    return (
-        normalize_company_name(name) if rules.account_by_name and name.strip() else "",
-        website_domain(plan.account_values.get("website", "")) if rules.account_by_domain else "",
+        return AccountKeys()
+    return account_keys_of(
+        name=plan.account_values.get("name", ""),
+        website=plan.account_values.get("website", ""),
+        rules=rules,
     )
 
 
-def _contact_keys(plan: _LeadPlan, rules: DuplicateRules | None) -> tuple[str, str, str]:
-    """(email, full name, company) keys of the new contact; "same company" applies when the
-    contact goes under a new account or under none (then the lead's Company Name)."""
-    if rules is None or not plan.wants_new_contact or plan.review:
-        return "", "", ""
-    email = normalize_email(plan.contact_values.get("email", "")) if rules.contact_by_email else ""
-    if not rules.contact_by_name:
-        return email, "", ""
-    full_name = normalize_full_name(
-        plan.contact_values.get("first_name", ""), plan.contact_values.get("last_name", "")
+def _contact_keys(plan: _LeadPlan, rules: DuplicateRules | None) -> ContactKeys:
+    """The new contact's match keys (empty when detection is off or no contact is new)."""
+    if rules is None or not plan.wants_new_contact:
+        return ContactKeys()
+    return contact_keys_of(
+        first_name=plan.contact_values.get("first_name", ""),
+        last_name=plan.contact_values.get("last_name", ""),
+        email=plan.contact_values.get("email", ""),
+        rules=rules,
     )
-    company = ""
-    if plan.account is None or plan.account.pk is None:
-        company_name = plan.account.name if plan.account is not None else plan.lead.company_name
-        company = normalize_company_name(company_name) if company_name.strip() else ""
-    return email, full_name, company
+
+
+def _contact_company(plan: _LeadPlan, rules: DuplicateRules | None) -> str:
+    """The normalised company of the name rule's "same company", when the contact goes under a
+    new account or under none (then the lead's Company Name); "" under an existing account."""
+    if rules is None or not rules.contact_by_name:
+        return ""
+    if plan.account is not None and plan.account.pk is not None:
+        return ""
+    company_name = plan.account.name if plan.account is not None else plan.lead.company_name
+    return normalize_company_name(company_name) if company_name.strip() else ""
 
 
 def _account_token(plan: _LeadPlan, company: str) -> Any:
