@@ -304,27 +304,14 @@ def _plan_build(
         quick_create_fields=quick_create_fields(qualification_settings),
     )
     if with_duplicates and qualification_settings.detect_duplicates:
-        rules = DuplicateRules.from_settings(qualification_settings)
         account_is_new = account.mode in _CREATING and account.can_create
-        if account_is_new:
-            account.duplicates = list(
-                account_duplicates(
-                    name=str(account.initial.get("name") or ""),
-                    website=str(account.initial.get("website") or ""),
-                    rules=rules,
-                )
-            )
-        if contact.mode in _CREATING:
-            contact.duplicates = list(
-                contact_duplicates(
-                    first_name=str(contact.initial.get("first_name") or ""),
-                    last_name=str(contact.initial.get("last_name") or ""),
-                    email=str(contact.initial.get("email") or ""),
-                    account_id=lead.existing_account_id,
-                    company_name=str(account.initial.get("name") or "") if account_is_new else "",
-                    rules=rules,
-                )
-            )
+        account.duplicates, contact.duplicates = _duplicates_find(
+            rules=DuplicateRules.from_settings(qualification_settings),
+            account_values=account.initial if account_is_new else None,
+            contact_values=contact.initial if contact.mode in _CREATING else None,
+            account_id=lead.existing_account_id,
+            company_name=str(account.initial.get("name") or "") if account_is_new else "",
+        )
     return plan
 
 
@@ -475,33 +462,54 @@ def _check_open(lead: Lead) -> None:
         raise LeadClosedError
 
 
+def _duplicates_find(
+    *,
+    rules: DuplicateRules,
+    account_values: dict[str, Any] | None,
+    contact_values: dict[str, Any] | None,
+    account_id: int | None,
+    company_name: str,
+) -> tuple[list[Account], list[Contact]]:
+    """Existing records a new account and contact with these values would repeat (None: that
+    record is not looked up). The contact goes under the existing account `account_id`, or
+    under a new account named `company_name`."""
+    accounts: list[Account] = []
+    contacts: list[Contact] = []
+    if account_values is not None:
+        accounts = account_duplicates(
+            name=str(account_values.get("name") or ""),
+            website=str(account_values.get("website") or ""),
+            rules=rules,
+        )
+    if contact_values is not None:
+        contacts = contact_duplicates(
+            first_name=str(contact_values.get("first_name") or ""),
+            last_name=str(contact_values.get("last_name") or ""),
+            email=str(contact_values.get("email") or ""),
+            account_id=account_id,
+            company_name=company_name,
+            rules=rules,
+        )
+    return accounts, contacts
+
+
 def _check_duplicates(
     *,
     qualification_settings: QualificationSettings,
     account: _Resolved[Account],
     contact: _Resolved[Contact],
 ) -> None:
-    """Raise DuplicatesFoundError when a new account or contact repeats existing ones."""
+    """Raise DuplicatesFoundError when a new account or contact repeats existing ones (a record
+    the salesperson chose to create anyway is not looked up)."""
     if not qualification_settings.detect_duplicates:
         return
-    rules = DuplicateRules.from_settings(qualification_settings)
-    accounts: list[Account] = []
-    contacts: list[Contact] = []
-    if account.new_values is not None and not account.create_anyway:
-        accounts = account_duplicates(
-            name=account.new_values.get("name", ""),
-            website=account.new_values.get("website", ""),
-            rules=rules,
-        )
-    if contact.new_values is not None and not contact.create_anyway:
-        contacts = contact_duplicates(
-            first_name=contact.new_values.get("first_name", ""),
-            last_name=contact.new_values.get("last_name", ""),
-            email=contact.new_values.get("email", ""),
-            account_id=account.existing.pk if account.existing is not None else None,
-            company_name=(account.new_values or {}).get("name", ""),
-            rules=rules,
-        )
+    accounts, contacts = _duplicates_find(
+        rules=DuplicateRules.from_settings(qualification_settings),
+        account_values=None if account.create_anyway else account.new_values,
+        contact_values=None if contact.create_anyway else contact.new_values,
+        account_id=account.existing.pk if account.existing is not None else None,
+        company_name=str((account.new_values or {}).get("name") or ""),
+    )
     if accounts or contacts:
         raise DuplicatesFoundError(accounts=accounts, contacts=contacts)
 
