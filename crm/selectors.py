@@ -6,6 +6,7 @@ page costs the same number of queries whatever its size.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
@@ -14,7 +15,15 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Reverse, Right, StrIndex
 from django.shortcuts import get_object_or_404
 
-from crm.models import Account, Contact, Opportunity, OpportunityState, TimelineEntry
+from crm.models import (
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityState,
+    SalesStage,
+    TimelineEntry,
+)
+from crm.services.records import STAGE_ORDER
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -188,6 +197,30 @@ def opportunity_can_change(
     return user.is_authenticated and (
         opportunity.owner_id == user.pk or user.has_perm(MANAGE_ALL_PERMISSION)
     )
+
+
+@dataclass(frozen=True)
+class StageCell:
+    value: str
+    label: str
+    state: str  # "done", "active" or "" (not reached)
+
+
+def opportunity_stages(*, opportunity: Opportunity | None) -> list[StageCell]:
+    """Develop, Propose and Close for the process bar. A won opportunity has done them all;
+    without an opportunity (a lead not qualified into one) none of them has started."""
+    active = STAGE_ORDER.index(opportunity.stage) if opportunity is not None else None
+    won = opportunity is not None and opportunity.state == OpportunityState.WON
+    cells = []
+    for index, stage in enumerate(STAGE_ORDER):
+        if active is None:
+            state = ""
+        elif index < active or won:
+            state = "done"
+        else:
+            state = "active" if index == active else ""
+        cells.append(StageCell(value=stage, label=SalesStage(stage).label, state=state))
+    return cells
 
 
 def originating_lead(record: models.Model) -> models.Model | None:

@@ -3,7 +3,6 @@ timeline's notes and attachments. Login is required everywhere (LoginRequiredMid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -171,26 +170,6 @@ def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # The opportunity page and its process bar -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StageCell:
-    value: str
-    label: str
-    state: str  # "done", "active" or "" (a later stage)
-
-
-def _stage_cells(opportunity: Opportunity) -> list[StageCell]:
-    active = STAGE_ORDER.index(opportunity.stage)
-    won = opportunity.state == OpportunityState.WON
-    return [
-        StageCell(
-            value=stage,
-            label=SalesStage(stage).label,
-            state="done" if index < active or won else ("active" if index == active else ""),
-        )
-        for index, stage in enumerate(STAGE_ORDER)
-    ]
-
-
 def _stage_editable(opportunity: Opportunity, stage: str, can_change: bool) -> bool:
     return (
         can_change
@@ -213,7 +192,7 @@ def _opportunity_context(
     context: dict[str, Any] = {
         "opportunity": opportunity,
         "origin_lead": selectors.originating_lead(opportunity),
-        "stages": _stage_cells(opportunity),
+        "stages": selectors.opportunity_stages(opportunity=opportunity),
         "is_open": is_open,
         "can_change": can_change,
         "is_first_stage": opportunity.stage == STAGE_ORDER[0],

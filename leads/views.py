@@ -22,9 +22,8 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from crm.forms import NoteForm
 from crm.grids import PAGE_SIZES, Column, header_cells, page_size, render_page
 from crm.http import HtmxHttpRequest, search_text
-from crm.models import OpportunityState, SalesStage
 from crm.pagination import DeferredJoinPaginator
-from crm.selectors import timeline_for
+from crm.selectors import opportunity_stages, timeline_for
 from crm.services.timeline import TimelineError, timeline_note_add
 from leads import selectors, services
 from leads.forms import DisqualifyForm, LeadForm, LeadSelectionForm, QualifyStageForm
@@ -160,27 +159,6 @@ def _qualify_steps(lead: Lead) -> list[tuple[str, str, Any]]:
     ]
 
 
-def _later_stages(lead: Lead) -> list[tuple[str, str]]:
-    """Develop, Propose, Close as (label, "done" / "active" / ""): they live on the qualifying
-    opportunity, so without one none of them has started."""
-    opportunity = lead.qualifying_opportunity
-    order = list(SalesStage.values)
-    current = order.index(opportunity.stage) if opportunity else None
-    won = opportunity is not None and opportunity.state == OpportunityState.WON
-    stages = []
-    for index, (_value, label) in enumerate(SalesStage.choices):
-        if current is None:
-            state = ""
-        elif index < current or won:
-            state = "done"
-        elif index == current:
-            state = "active"
-        else:
-            state = ""
-        stages.append((label, state))
-    return stages
-
-
 def _detail_context(
     request: HtmxHttpRequest,
     lead: Lead,
@@ -211,7 +189,7 @@ def _detail_context(
         "qualify_steps": steps,
         "qualify_steps_done": sum(1 for step in steps if step[2] not in (None, "")),
         "is_qualified": lead.state == LeadState.QUALIFIED,
-        "later_stages": _later_stages(lead),
+        "later_stages": opportunity_stages(opportunity=lead.qualifying_opportunity),
         "flyout_open": False,
         "timeline_entries": timeline_for(record=lead),
         "note_form": note_form or NoteForm(),
