@@ -128,6 +128,9 @@ class QualifyPlan:
     max_opportunities: int = 1
     # Which opportunity fields the quick-create form shows, in order (topic first).
     quick_create_fields: list[str] = field(default_factory=list)
+    # The field mappings the plan was drawn with, by record type (`lead_qualify(plan=...)`
+    # qualifies with them instead of reading them again).
+    mappings: dict[str, list[FieldMapping]] = field(default_factory=dict)
 
     @property
     def records(self) -> tuple[RecordPlan, RecordPlan, RecordPlan]:
@@ -302,6 +305,7 @@ def _plan_build(
         opportunity=opportunity,
         max_opportunities=MAX_OPPORTUNITIES if multiple else 1,
         quick_create_fields=quick_create_fields(qualification_settings),
+        mappings=mappings,
     )
     if with_duplicates and qualification_settings.detect_duplicates:
         account_is_new = account.mode in _CREATING and account.can_create
@@ -709,16 +713,25 @@ def lead_qualify(
     decisions: QualifyDecisions | None = None,
     bulk: bool = False,
     summarize: bool | None = None,
+    plan: QualifyPlan | None = None,
 ) -> QualifyResult:
     """Qualify one lead in one transaction (lead row locked, state re-checked, all or nothing).
 
     Raises LeadClosedError / LeadAlreadyQualifiedError, DuplicatesFoundError,
     QualifyValidationError. Budget values are Decimal. `bulk` marks the qualification record
     of a bulk qualify; `summarize` overrides the "Summarize the lead" setting (None = setting).
+    `plan` is the plan of this lead that the screen just drew and checked the post against:
+    its settings and field mappings are used rather than read a second time in one request
+    (the plan itself is derived again, from the locked lead).
     """
     decisions = decisions or QualifyDecisions()
-    qualification_settings = QualificationSettings.load()
-    mappings = field_mappings_by_target()
+    if plan is not None:
+        if plan.lead.pk != lead_id:
+            raise ValueError("The plan belongs to another lead.")
+        qualification_settings, mappings = plan.settings, plan.mappings
+    else:
+        qualification_settings = QualificationSettings.load()
+        mappings = field_mappings_by_target()
 
     summary = ""
     if summarize if summarize is not None else summary_enabled(qualification_settings):

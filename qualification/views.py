@@ -99,7 +99,7 @@ def _qualify_submit(request: HtmxHttpRequest, plan: QualifyPlan) -> HttpResponse
         return _screen(request, form)
     try:
         result = engine.lead_qualify(
-            lead_id=plan.lead.pk, acting_user=request.user, decisions=form.decisions()
+            lead_id=plan.lead.pk, acting_user=request.user, decisions=form.decisions(), plan=plan
         )
     except DuplicatesFoundError as duplicates:
         context = {
