@@ -159,6 +159,16 @@ def _qualify_steps(lead: Lead) -> list[tuple[str, str, Any]]:
     ]
 
 
+def _read_only_notice(lead: Lead, *, can_change: bool) -> str:
+    """Why the lead's fields are shown read-only ("" when the user may edit them)."""
+    if lead.is_closed:
+        return services.LEAD_CLOSED_READ_ONLY
+    if not can_change:
+        owner = lead.owner.get_full_name() or lead.owner.get_username()
+        return NOT_YOURS_READ_ONLY.format(owner=owner)
+    return ""
+
+
 def _detail_context(
     request: HtmxHttpRequest,
     lead: Lead,
@@ -179,13 +189,8 @@ def _detail_context(
         "editable": editable,
         "form": (form or LeadForm(instance=lead)) if editable else None,
         "readonly_groups": None if editable else _readonly_groups(lead),
-        "not_yours_notice": (
-            ""
-            if can_change
-            else NOT_YOURS_READ_ONLY.format(
-                owner=lead.owner.get_full_name() or lead.owner.get_username()
-            )
-        ),
+        "read_only_notice": _read_only_notice(lead, can_change=can_change),
+        "closed_refusal": services.LEAD_CLOSED,
         "qualify_steps": steps,
         "qualify_steps_done": sum(1 for step in steps if step[2] not in (None, "")),
         "is_qualified": lead.state == LeadState.QUALIFIED,
