@@ -142,20 +142,16 @@ def _stage_context(
     }
 
 
-def _qualify_steps(lead: Lead) -> list[tuple[str, str, Any]]:
-    """(step, field label, value) of the Qualify stage, for the bar and read-only display."""
+def _qualify_steps(lead: Lead) -> list[tuple[str, Any]]:
+    """(field label, value) of the Qualify stage's steps, for the bar and read-only display."""
     return [
-        ("Existing Contact", "Existing Contact", lead.existing_contact),
-        ("Existing Account", "Existing Account", lead.existing_account),
-        ("Purchase Timeframe", "Purchase Timeframe", lead.get_purchase_timeframe_display()),
-        ("Estimated Budget", "Budget Amount", lead.budget_amount),
-        ("Purchase Process", "Purchase Process", lead.get_purchase_process_display()),
-        (
-            "Identify Decision Maker",
-            "Decision Maker identified",
-            "Yes" if lead.decision_maker else "",
-        ),
-        ("Capture Summary", "Qualification Comments", lead.qualification_comments),
+        ("Existing Contact", lead.existing_contact),
+        ("Existing Account", lead.existing_account),
+        ("Purchase Timeframe", lead.get_purchase_timeframe_display()),
+        ("Budget Amount", lead.budget_amount),
+        ("Purchase Process", lead.get_purchase_process_display()),
+        ("Decision Maker identified", "Yes" if lead.decision_maker else ""),
+        ("Qualification Comments", lead.qualification_comments),
     ]
 
 
@@ -192,7 +188,7 @@ def _detail_context(
         "read_only_notice": _read_only_notice(lead, can_change=can_change),
         "closed_refusal": services.LEAD_CLOSED,
         "qualify_steps": steps,
-        "qualify_steps_done": sum(1 for step in steps if step[2] not in (None, "")),
+        "qualify_steps_done": sum(1 for _label, value in steps if value not in (None, "")),
         "is_qualified": lead.state == LeadState.QUALIFIED,
         "later_stages": opportunity_stages(opportunity=lead.qualifying_opportunity),
         "flyout_open": False,
