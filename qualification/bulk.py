@@ -140,10 +140,16 @@ class BulkQualifyConfig:
 
 
 def bulk_qualify_config(
-    *, acting_user: Any, create_account: bool, create_contact: bool, create_opportunity: bool
+    *,
+    acting_user: Any,
+    create_account: bool,
+    create_contact: bool,
+    create_opportunity: bool,
+    qualification_settings: QualificationSettings | None = None,
 ) -> BulkQualifyConfig:
-    """Settings, field mappings and the user's permission, read fresh for one bulk qualify."""
-    qualification_settings = QualificationSettings.load()
+    """Settings, field mappings and the user's permission, read fresh for one bulk qualify
+    (the settings are read here unless the caller read them in this request already)."""
+    qualification_settings = qualification_settings or QualificationSettings.load()
     return BulkQualifyConfig(
         create_account=create_account,
         create_contact=create_contact,
@@ -166,6 +172,7 @@ def leads_bulk_qualify(
     create_account: bool,
     create_contact: bool,
     create_opportunity: bool,
+    qualification_settings: QualificationSettings | None = None,
 ) -> BulkQualifyOutcome:
     """Qualify the leads, creating the chosen record types for each; one transaction per chunk.
 
@@ -177,6 +184,7 @@ def leads_bulk_qualify(
         create_account=create_account,
         create_contact=create_contact,
         create_opportunity=create_opportunity,
+        qualification_settings=qualification_settings,
     )
     ids = list(dict.fromkeys(lead_ids))
     outcome = BulkQualifyOutcome()

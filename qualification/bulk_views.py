@@ -65,7 +65,10 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
         )
         return _navigate(request, reverse("qualification:bulk-job-detail", args=[job.pk]))
     outcome = leads_bulk_qualify(
-        lead_ids=lead_ids, acting_user=request.user, **options.cleaned_data
+        lead_ids=lead_ids,
+        acting_user=request.user,
+        qualification_settings=qualification_settings,
+        **options.cleaned_data,
     )
     response = _dialog(request, "bulk-result-dialog", _outcome_context(outcome, selection))
     # The grid reloads itself; a closed lead no longer shows in My Open Leads.
