@@ -735,29 +735,12 @@ def lead_qualify(
 
     summary = ""
     if summarize if summarize is not None else summary_enabled(qualification_settings):
-        # Summarise before the transaction, from the lead as it is now: a slow summary
-        # endpoint (bounded by its timeout) must never hold the lead's row lock, and any
-        # failure there falls back to the built-in summary instead of failing the qualify.
-        # The decisions are checked first (without writing) so that a screen with errors or
-        # duplicates comes back at once instead of waiting for a summary it will not use.
-        unlocked = _lead_get(lead_id=lead_id, lock=False)
-        _check_open(unlocked)
-        try:
-            _decide(
-                lead=unlocked,
-                qualification_settings=qualification_settings,
-                mappings=mappings,
-                decisions=decisions,
-                lock=False,
-            )
-        except DuplicatesFoundError:
-            # A double click: the other qualify of this lead may have committed after the
-            # read above, and the duplicates found are the records it just created. The
-            # lead then answers "already qualified" (or closed); only a lead still open
-            # gets the duplicate dialog.
-            _check_open(_lead_get(lead_id=lead_id, lock=False))
-            raise
-        summary = lead_summary_build(lead=unlocked)
+        summary = _summary_before_lock(
+            lead_id=lead_id,
+            qualification_settings=qualification_settings,
+            mappings=mappings,
+            decisions=decisions,
+        )
 
     with transaction.atomic():
         # Lock the lead row: a double click, a second tab or a replayed POST waits here, then
@@ -775,81 +758,132 @@ def lead_qualify(
             decisions=decisions,
             lock=True,
         )
-
-        account_record = account.existing
-        if account.new_values is not None:
-            account_record = _account_create(lead=lead, values=account.new_values)
-        contact_record = contact.existing
-        if contact.new_values is not None:
-            # A new contact sits under the account this qualify resolved.
-            contact_record = _contact_create(
-                lead=lead, values=contact.new_values, account=account_record
-            )
-        opportunities = _opportunities_create(
-            lead=lead,
+        return _qualified_write(
             plan=plan,
+            account=account,
+            contact=contact,
             rows=rows,
-            account=account_record,
-            contact=contact_record,
-        )
-        origins = [LeadOrigin(lead=lead, opportunity=opportunity) for opportunity in opportunities]
-        if account.creates:
-            origins.append(LeadOrigin(lead=lead, account=account_record))
-        if contact.creates:
-            origins.append(LeadOrigin(lead=lead, contact=contact_record))
-        if origins:
-            LeadOrigin.objects.bulk_create(origins)
-
-        primary = opportunities[0] if opportunities else None
-        lead.state = LeadState.QUALIFIED
-        lead.status_reason = LeadStatus.QUALIFIED
-        lead.parent_account = account_record
-        lead.parent_contact = contact_record
-        lead.qualifying_opportunity = primary
-        lead.save(
-            update_fields=[
-                "state",
-                "status_reason",
-                "parent_account",
-                "parent_contact",
-                "qualifying_opportunity",
-                "updated_at",
-            ]
-        )
-
-        qualification = Qualification.objects.create(
-            lead=lead,
-            lead_label=str(lead)[:400],
-            qualified_by=acting_user,
-            experience=qualification_settings.experience,
+            acting_user=acting_user,
             bulk=bulk,
+            summary=summary,
+        )
+
+
+def _summary_before_lock(
+    *,
+    lead_id: int,
+    qualification_settings: QualificationSettings,
+    mappings: dict[str, list[FieldMapping]],
+    decisions: QualifyDecisions,
+) -> str:
+    """The lead's summary, written before the qualify's transaction from the lead as it is now.
+
+    A slow summary endpoint (bounded by its timeout) must never hold the lead's row lock, and
+    any failure there falls back to the built-in summary instead of failing the qualify. The
+    decisions are checked first (without writing) so that a screen with errors or duplicates
+    comes back at once instead of waiting for a summary it will not use.
+    """
+    unlocked = _lead_get(lead_id=lead_id, lock=False)
+    _check_open(unlocked)
+    try:
+        _decide(
+            lead=unlocked,
+            qualification_settings=qualification_settings,
+            mappings=mappings,
+            decisions=decisions,
+            lock=False,
+        )
+    except DuplicatesFoundError:
+        # A double click: the other qualify of this lead may have committed after the read
+        # above, and the duplicates found are the records it just created. The lead then
+        # answers "already qualified" (or closed); only a lead still open gets the duplicate
+        # dialog.
+        _check_open(_lead_get(lead_id=lead_id, lock=False))
+        raise
+    return lead_summary_build(lead=unlocked)
+
+
+def _qualified_write(
+    *,
+    plan: QualifyPlan,
+    account: _Resolved[Account],
+    contact: _Resolved[Contact],
+    rows: list[dict[str, Any]],
+    acting_user: Any,
+    bulk: bool,
+    summary: str,
+) -> QualifyResult:
+    """Every write of one qualify, inside its transaction with the lead locked and decided."""
+    lead = plan.lead
+    account_record = account.existing
+    if account.new_values is not None:
+        account_record = _account_create(lead=lead, values=account.new_values)
+    contact_record = contact.existing
+    if contact.new_values is not None:
+        # A new contact sits under the account this qualify resolved.
+        contact_record = _contact_create(
+            lead=lead, values=contact.new_values, account=account_record
+        )
+    opportunities = _opportunities_create(
+        lead=lead, plan=plan, rows=rows, account=account_record, contact=contact_record
+    )
+    origins = [LeadOrigin(lead=lead, opportunity=opportunity) for opportunity in opportunities]
+    if account.creates:
+        origins.append(LeadOrigin(lead=lead, account=account_record))
+    if contact.creates:
+        origins.append(LeadOrigin(lead=lead, contact=contact_record))
+    if origins:
+        LeadOrigin.objects.bulk_create(origins)
+
+    primary = opportunities[0] if opportunities else None
+    lead.state = LeadState.QUALIFIED
+    lead.status_reason = LeadStatus.QUALIFIED
+    lead.parent_account = account_record
+    lead.parent_contact = contact_record
+    lead.qualifying_opportunity = primary
+    lead.save(
+        update_fields=[
+            "state",
+            "status_reason",
+            "parent_account",
+            "parent_contact",
+            "qualifying_opportunity",
+            "updated_at",
+        ]
+    )
+
+    qualification = Qualification.objects.create(
+        lead=lead,
+        lead_label=str(lead)[:400],
+        qualified_by=acting_user,
+        experience=plan.settings.experience,
+        bulk=bulk,
+        account=account_record,
+        account_created=account.creates,
+        contact=contact_record,
+        contact_created=contact.creates,
+        summary=summary,
+    )
+    if opportunities:
+        QualificationOpportunity.objects.bulk_create(
+            QualificationOpportunity(
+                qualification=qualification, opportunity=opportunity, position=position
+            )
+            for position, opportunity in enumerate(opportunities)
+        )
+    _timeline_write(
+        lead=lead,
+        author=acting_user,
+        event_body=qualified_event_body(
             account=account_record,
             account_created=account.creates,
             contact=contact_record,
             contact_created=contact.creates,
-            summary=summary,
-        )
-        if opportunities:
-            QualificationOpportunity.objects.bulk_create(
-                QualificationOpportunity(
-                    qualification=qualification, opportunity=opportunity, position=position
-                )
-                for position, opportunity in enumerate(opportunities)
-            )
-        _timeline_write(
-            lead=lead,
-            author=acting_user,
-            event_body=qualified_event_body(
-                account=account_record,
-                account_created=account.creates,
-                contact=contact_record,
-                contact_created=contact.creates,
-                opportunities=opportunities,
-            ),
-            summary=summary,
-            primary=primary,
-        )
-
+            opportunities=opportunities,
+        ),
+        summary=summary,
+        primary=primary,
+    )
     return QualifyResult(
         qualification=qualification,
         lead=lead,
