@@ -237,31 +237,36 @@ def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lead_stage_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The Qualify stage flyout: GET opens it, POST saves the steps and re-renders the bar."""
-    is_post = request.method == "POST"
-    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=is_post)
-    stage_form = QualifyStageForm(request.POST, instance=lead) if is_post else None
-    if stage_form is not None and stage_form.is_valid():
+    if request.method == "GET":
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+        context = _detail_context(request, lead, flyout_open=True)
+        return render_page(request, "leads/lead_detail.html", "stage-flyout", context)
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=True)
+    stage_form = QualifyStageForm(request.POST, instance=lead)
+    if stage_form.is_valid():
         try:
-            lead = services.lead_qualify_stage_update(
+            services.lead_qualify_stage_update(
                 lead=lead, acting_user=request.user, data=stage_form.cleaned_data
             )
         except LeadError as error:
             stage_form.add_error(None, error.message)
         else:
-            if not request.htmx:
-                messages.success(request, STAGE_SAVED)
-                return redirect(lead)
-            lead = selectors.lead_get_for_user(user=request.user, pk=pk)
-            context = _detail_context(request, lead)
-            response = render(request, "leads/lead_detail.html#process-bar", context)
-            return trigger_client_event(response, "leadStageSaved", {"id": lead.pk})
-    if stage_form is not None:
-        lead.refresh_from_db()
+            return _stage_saved(request, lead)
+    # The page shows the stored lead around the form, not the values just typed.
+    lead.refresh_from_db()
     context = _detail_context(request, lead, stage_form=stage_form, flyout_open=True)
-    if request.htmx:
-        partial = "process-bar" if is_post else "stage-flyout"
-        return render(request, f"leads/lead_detail.html#{partial}", context)
-    return render(request, "leads/lead_detail.html", context)
+    return render_page(request, "leads/lead_detail.html", "process-bar", context)
+
+
+def _stage_saved(request: HtmxHttpRequest, lead: Lead) -> HttpResponse:
+    """The process bar again (htmx), or back to the lead's page (no JS)."""
+    if not request.htmx:
+        messages.success(request, STAGE_SAVED)
+        return redirect(lead)
+    # Read again with the related records the bar shows (the form changed them on `lead`).
+    lead = selectors.lead_get_for_user(user=request.user, pk=lead.pk)
+    response = render(request, "leads/lead_detail.html#process-bar", _detail_context(request, lead))
+    return trigger_client_event(response, "leadStageSaved", {"id": lead.pk})
 
 
 @require_GET
@@ -305,9 +310,7 @@ def lead_note_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 return redirect(lead)
             note_form = None
     context = _detail_context(request, lead, note_form=note_form)
-    if request.htmx:
-        return render(request, "leads/lead_detail.html#timeline", context)
-    return render(request, "leads/lead_detail.html", context)
+    return render_page(request, "leads/lead_detail.html", "timeline", context)
 
 
 # Disqualify, reactivate, delete: one lead ------------------------------------------------------
