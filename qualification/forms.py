@@ -32,7 +32,7 @@ from qualification.engine import (
     RecordPlan,
 )
 from qualification.models import RecordType
-from qualification.services import record_editable_fields
+from qualification.services import TARGET_MODELS, record_editable_fields
 from qualification.summary import format_money
 
 # Always offered under "Create new"; the field mappings add theirs (address, industry, ...).
@@ -45,7 +45,6 @@ RECORD_MODELS: dict[str, type[Account] | type[Contact]] = {
     RecordType.ACCOUNT: Account,
     RecordType.CONTACT: Contact,
 }
-ERROR_MODELS: dict[str, type[models.Model]] = {**RECORD_MODELS, RecordType.OPPORTUNITY: Opportunity}
 SEARCH_RESULTS_SHOWN = 10
 SEARCH_MAX_LENGTH = 100
 # Opportunity form indexes only name the forms; the cap keeps a crafted post small.
@@ -142,10 +141,10 @@ class RecordSearchForm(forms.Form):
             return None
         return self._records().filter(pk=self.selected_id).first()
 
-    def _records(self) -> models.QuerySet:
+    def _records(self, query: str = "") -> models.QuerySet:
         if self.record_type == RecordType.ACCOUNT:
-            return account_list()
-        return contact_list()
+            return account_list(query=query)
+        return contact_list(query=query)
 
     @cached_property
     def search_results(self) -> list[Account | Contact]:
@@ -154,13 +153,8 @@ class RecordSearchForm(forms.Form):
         if self.selected_record is not None:
             found.append(self.selected_record)
         if self.query:
-            if self.record_type == RecordType.ACCOUNT:
-                matches = account_list(query=self.query)
-            else:
-                matches = contact_list(query=self.query)
-            found += [
-                record for record in matches[:SEARCH_RESULTS_SHOWN] if record.pk != self.selected_id
-            ]
+            matches = self._records(self.query)[:SEARCH_RESULTS_SHOWN]
+            found += [record for record in matches if record.pk != self.selected_id]
         return found
 
 
@@ -437,7 +431,7 @@ class RecordSection:
 
     @property
     def model(self) -> type[models.Model]:
-        return ERROR_MODELS[self.record_type]
+        return TARGET_MODELS[self.record_type]
 
     @property
     def mapped_values(self) -> list[tuple[str, str]]:
@@ -620,7 +614,7 @@ class QualifyForm:
     def _screen_message(key: str, name: str, message: str) -> str:
         """ "Opportunity: Topic: This field is required." for a record the screen only lists."""
         record, _, position = key.partition("-")
-        model = ERROR_MODELS.get(record)
+        model = TARGET_MODELS.get(record)
         if model is None:
             return message
         label = record.capitalize() + (f" {int(position) + 1}" if position.isdigit() else "")
