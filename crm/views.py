@@ -170,14 +170,6 @@ def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # The opportunity page and its process bar -------------------------------------------------
 
 
-def _stage_editable(opportunity: Opportunity, stage: str, can_change: bool) -> bool:
-    return (
-        can_change
-        and opportunity.state == OpportunityState.OPEN
-        and STAGE_ORDER.index(stage) <= STAGE_ORDER.index(opportunity.stage)
-    )
-
-
 def _opportunity_context(
     request: HtmxHttpRequest,
     opportunity: Opportunity,
@@ -206,13 +198,13 @@ def _opportunity_context(
         "timeline_refresh_event": "opportunityStageChanged",
     }
     if flyout_stage:
-        editable = _stage_editable(opportunity, flyout_stage, can_change)
+        reason = _read_only_reason(opportunity, flyout_stage, can_change)
         form_class = stage_steps_form_class(flyout_stage)
         context |= {
             "flyout_stage": flyout_stage,
             "flyout_label": SalesStage(flyout_stage).label,
-            "flyout_editable": editable,
-            "flyout_reason": _read_only_reason(opportunity, flyout_stage, can_change),
+            "flyout_editable": not reason,
+            "flyout_reason": reason,
             "steps_form": (
                 steps_form if steps_form is not None else form_class(instance=opportunity)
             ),
@@ -221,6 +213,7 @@ def _opportunity_context(
 
 
 def _read_only_reason(opportunity: Opportunity, stage: str, can_change: bool) -> str:
+    """Why the stage's steps cannot be edited now; "" when they can."""
     if opportunity.state != OpportunityState.OPEN:
         return OPPORTUNITY_CLOSED
     if not can_change:
@@ -262,7 +255,7 @@ def opportunity_stage_edit(request: HtmxHttpRequest, pk: int, stage: str) -> Htt
         return _forbidden(request)
     # A fresh instance: a refused save must not leave the posted values on `opportunity`.
     form = stage_steps_form_class(stage)(request.POST)
-    if not _stage_editable(opportunity, stage, can_change=True) or not form.is_valid():
+    if _read_only_reason(opportunity, stage, can_change=True) or not form.is_valid():
         return _stage_form_invalid(request, opportunity, stage, form)
     try:
         opportunity_steps_update(opportunity=opportunity, stage=stage, values=form.cleaned_data)
