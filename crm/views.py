@@ -3,9 +3,11 @@ timeline's notes and attachments. Login is required everywhere (LoginRequiredMid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -22,17 +24,12 @@ from crm.forms import NoteForm, stage_steps_form_class
 from crm.grids import PAGE_SIZES, Column, header_cells, page_size, render_page
 from crm.http import HtmxHttpRequest, search_text
 from crm.models import Opportunity, OpportunityState, SalesStage
+from crm.services import records
 from crm.services.records import (
     OPPORTUNITY_CLOSED,
     STAGE_ORDER,
     RecordError,
     opportunity_steps_update,
-)
-from crm.services.records import (
-    opportunity_stage_next as opportunity_stage_next_service,
-)
-from crm.services.records import (
-    opportunity_stage_previous as opportunity_stage_previous_service,
 )
 from crm.services.timeline import TimelineError, timeline_note_add
 
@@ -175,7 +172,7 @@ def _opportunity_context(
     opportunity: Opportunity,
     *,
     flyout_stage: str = "",
-    steps_form: Any = None,
+    steps_form: forms.ModelForm | None = None,
     note_form: NoteForm | None = None,
     stage_error: str = "",
 ) -> dict[str, Any]:
@@ -268,7 +265,7 @@ def _stage_form_invalid(
     request: HtmxHttpRequest,
     opportunity: Opportunity,
     stage: str,
-    form: Any,
+    form: forms.ModelForm,
     error: str = "",
 ) -> HttpResponse:
     if not error and not form.errors:
@@ -293,7 +290,9 @@ def _stage_done(
     return response
 
 
-def _stage_move(request: HtmxHttpRequest, pk: int, service: Any) -> HttpResponse:
+def _stage_move(
+    request: HtmxHttpRequest, pk: int, service: Callable[..., Opportunity]
+) -> HttpResponse:
     opportunity = selectors.opportunity_get(pk=pk)
     if not selectors.opportunity_can_change(user=request.user, opportunity=opportunity):
         return _forbidden(request)
@@ -311,12 +310,12 @@ def _stage_move(request: HtmxHttpRequest, pk: int, service: Any) -> HttpResponse
 
 @require_POST
 def opportunity_stage_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _stage_move(request, pk, opportunity_stage_next_service)
+    return _stage_move(request, pk, records.opportunity_stage_next)
 
 
 @require_POST
 def opportunity_stage_previous(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _stage_move(request, pk, opportunity_stage_previous_service)
+    return _stage_move(request, pk, records.opportunity_stage_previous)
 
 
 # Timeline -----------------------------------------------------------------------------------
