@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.models import Account, Contact
+from crm.selectors import MANAGE_ALL_PERMISSION
 from leads.models import Lead, LeadState
 
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
     AnyUser = AbstractBaseUser | AnonymousUser
 
-MANAGE_ALL_LEADS = "leads.manage_all_leads"
+# Declared on the lead model; crm reads it by name for opportunities, so one string serves both.
+MANAGE_ALL_LEADS = MANAGE_ALL_PERMISSION
 DELETE_LEAD = "leads.delete_lead"
 
 
