@@ -91,6 +91,10 @@ def _view_filter(*, user: AnyUser, view: LeadView, now: datetime | None = None) 
     return Q()
 
 
+def _quick_find_text(query: str | None) -> str:
+    return (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+
+
 def _quick_find_filter(query: str) -> Q:
     """Case-insensitive "begins with" on first, last and full name, email, phone, company."""
     return (
@@ -115,7 +119,7 @@ def lead_list(
     leads = Lead.objects.select_related("owner").filter(
         _view_filter(user=user, view=lead_view_or_default(view), now=now)
     )
-    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+    query = _quick_find_text(query)
     if query:
         leads = leads.annotate(search_name=Concat("first_name", Value(" "), "last_name")).filter(
             _quick_find_filter(query)
@@ -203,13 +207,16 @@ def lead_ids_with_opportunity(*, lead_ids: list[int]) -> set[int]:
 def account_lookup(*, query: str = "", selected_id: int | None = None) -> list[Account]:
     """Accounts for the Existing Account picker: the selected one first, then up to
     LOOKUP_LIMIT whose name begins with the query (or the first ones by name)."""
-    return _lookup(Account.objects.order_by("name", "id"), "name", query, selected_id)
+    accounts = Account.objects.order_by("name", "id")
+    query = _quick_find_text(query)
+    matches = accounts.filter(name__istartswith=query) if query else accounts
+    return _with_selected(accounts, list(matches[:LOOKUP_LIMIT]), selected_id)
 
 
 def contact_lookup(*, query: str = "", selected_id: int | None = None) -> list[Contact]:
     """Contacts for the Existing Contact picker, matched on first, last or full name, email."""
     contacts = Contact.objects.select_related("account").order_by("last_name", "first_name", "id")
-    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
+    query = _quick_find_text(query)
     matches = contacts
     if query:
         matches = contacts.annotate(
@@ -223,13 +230,11 @@ def contact_lookup(*, query: str = "", selected_id: int | None = None) -> list[C
     return _with_selected(contacts, list(matches[:LOOKUP_LIMIT]), selected_id)
 
 
-def _lookup(records: models.QuerySet, field: str, query: str, selected_id: int | None) -> list:
-    query = (query or "").strip()[:QUICK_FIND_MAX_LENGTH]
-    matches = records.filter(**{f"{field}__istartswith": query}) if query else records
-    return _with_selected(records, list(matches[:LOOKUP_LIMIT]), selected_id)
-
-
-def _with_selected(records: models.QuerySet, found: list, selected_id: int | None) -> list:
+def _with_selected[T: models.Model](
+    records: models.QuerySet[T], found: list[T], selected_id: int | None
+) -> list[T]:
+    """`found`, with the selected record first when the search did not find it: a picker must
+    keep showing the current choice."""
     if selected_id is None or any(record.pk == selected_id for record in found):
         return found
     selected = records.filter(pk=selected_id).first()
