@@ -55,6 +55,8 @@ from qualification.engine import (
     ACCOUNT_NEEDS_NAME,
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
+    OPPORTUNITY_CREATED_BODY,
+    OPPORTUNITY_CREATED_TITLE,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
     opportunity_build,
@@ -85,8 +87,6 @@ CONTACT_NEEDS_LAST_NAME = "A contact needs a last name: set the lead's Last Name
 SEVERAL_ACCOUNTS_MATCH = "{count} existing accounts match {name}: open the lead to choose one."
 SEVERAL_CONTACTS_MATCH = "{count} existing contacts match {name}: open the lead to choose one."
 INVALID_VALUE = "{record} {field}: {message}"
-OPPORTUNITY_CREATED_TITLE = "Opportunity created"
-OPPORTUNITY_CREATED_BODY = "Created when lead {lead} was qualified."
 BULK_NOTE = "Qualified in a bulk qualify."
 
 

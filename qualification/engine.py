@@ -69,6 +69,8 @@ EXISTING_NOT_FOUND = "The selected {record} no longer exists."
 UNKNOWN_FIELD = "This field cannot be set when you qualify a lead."
 REQUIRED = "This field is required."
 QUALIFIED_TITLE = "Lead qualified"
+OPPORTUNITY_CREATED_TITLE = "Opportunity created"
+OPPORTUNITY_CREATED_BODY = "Created when lead {lead} was qualified."
 SUMMARY_TITLE = "Lead summary"
 
 
@@ -641,16 +643,29 @@ def _timeline_write(
     author: Any,
     event_body: str,
     summary: str,
-    primary: Opportunity | None,
+    opportunities: list[Opportunity],
 ) -> None:
-    """The "Lead qualified" event and the summary, written in one INSERT."""
+    """The "Lead qualified" event, an "Opportunity created" event on each opportunity and the
+    summary (on the lead and the primary opportunity), written in one INSERT."""
     entries: list[tuple[models.Model, Any, str, str, str]] = [
         (lead, author, TimelineEntryKind.SYSTEM, QUALIFIED_TITLE, event_body)
     ]
+    entries += [
+        (
+            opportunity,
+            author,
+            TimelineEntryKind.SYSTEM,
+            OPPORTUNITY_CREATED_TITLE,
+            OPPORTUNITY_CREATED_BODY.format(lead=lead),
+        )
+        for opportunity in opportunities
+    ]
     if summary:
         entries.append((lead, author, TimelineEntryKind.SUMMARY, SUMMARY_TITLE, summary))
-        if primary is not None:
-            entries.append((primary, author, TimelineEntryKind.SUMMARY, SUMMARY_TITLE, summary))
+        if opportunities:
+            entries.append(
+                (opportunities[0], author, TimelineEntryKind.SUMMARY, SUMMARY_TITLE, summary)
+            )
     timeline_entries_bulk_add(entries=entries)
 
 
@@ -882,7 +897,7 @@ def _qualified_write(
             opportunities=opportunities,
         ),
         summary=summary,
-        primary=primary,
+        opportunities=opportunities,
     )
     return QualifyResult(
         qualification=qualification,

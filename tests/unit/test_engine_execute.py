@@ -29,6 +29,8 @@ from qualification.engine import (
     EXISTING_NOT_FOUND,
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
+    OPPORTUNITY_CREATED_BODY,
+    OPPORTUNITY_CREATED_TITLE,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
     SUMMARY_TITLE,
@@ -369,10 +371,32 @@ def test_it_adds_the_summary_to_the_lead_and_the_primary_opportunity(lead, user)
     assert [(e.title, e.body, e.author) for e in lead_summaries] == [
         (SUMMARY_TITLE, result.summary, user)
     ]
-    [primary_summary] = timeline_of(result.opportunities[0])
-    assert primary_summary.kind == TimelineEntryKind.SUMMARY
+    primary_entries = timeline_of(result.opportunities[0])
+    [primary_summary] = [e for e in primary_entries if e.kind == TimelineEntryKind.SUMMARY]
     assert primary_summary.body == result.summary
-    assert timeline_of(result.opportunities[1]) == []
+    # The other opportunity gets no summary, only the event that says where it came from.
+    assert [(e.kind, e.title) for e in timeline_of(result.opportunities[1])] == [
+        (TimelineEntryKind.SYSTEM, OPPORTUNITY_CREATED_TITLE)
+    ]
+
+
+def test_it_records_on_each_opportunity_the_lead_it_came_from(lead, user):
+    configure(opportunity_mode=CreationMode.SALESPERSON, allow_multiple_opportunities=True)
+
+    result = lead_qualify(
+        lead_id=lead.pk,
+        acting_user=user,
+        decisions=QualifyDecisions(opportunities=[{"topic": "Chairs"}, {"topic": "Desks"}]),
+    )
+
+    for opportunity in result.opportunities:
+        [event] = timeline_of(opportunity)
+        assert (event.kind, event.title, event.author) == (
+            TimelineEntryKind.SYSTEM,
+            OPPORTUNITY_CREATED_TITLE,
+            user,
+        )
+        assert event.body == OPPORTUNITY_CREATED_BODY.format(lead=result.lead)
 
 
 def test_it_writes_no_summary_when_the_setting_is_off(lead, user):
