@@ -39,6 +39,7 @@ from crm.models import Account, Contact, Opportunity, TimelineEntryKind
 from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
+from leads.selectors import MANAGE_ALL_LEADS
 from qualification.duplicates import (
     AccountKeys,
     AccountMatches,
@@ -79,7 +80,6 @@ from qualification.services import (
 # small enough that row locks are held briefly and every statement stays far below the
 # databases' bind-parameter limits.
 BULK_QUALIFY_CHUNK_SIZE = 500
-MANAGE_ALL_LEADS = "leads.manage_all_leads"
 
 LEAD_NOT_OWNED = "You can't qualify leads you don't own."
 LEAD_GONE = "This lead no longer exists."
