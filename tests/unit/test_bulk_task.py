@@ -4,7 +4,6 @@ free; SQLite: no progress for BULK_JOB_STALLED_AFTER)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,13 +25,13 @@ from qualification.tasks import (
     BulkJobNotResumableError,
     bulk_job_can_resume,
     bulk_job_is_orphaned,
-    bulk_job_lock,
     bulk_jobs_recover,
     bulk_qualify_job_resume,
     bulk_qualify_job_run,
     bulk_qualify_job_start,
 )
 from tests.factories import AccountFactory, LeadFactory, UserFactory
+from tests.job_locks import job_lock_held_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -69,32 +68,13 @@ def _lose_its_worker(job: BulkQualifyJob) -> BulkQualifyJob:
 
 @contextmanager
 def _run_by_another_worker(job: BulkQualifyJob) -> Iterator[None]:
-    """Another worker runs the job: on PostgreSQL a session of its own holds the job's lock;
-    on SQLite the job's progress has just moved."""
+    """Another worker runs the job: on PostgreSQL it holds the job's lock; on SQLite the job's
+    progress has just moved."""
     if not POSTGRES:
         BulkQualifyJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
         job.refresh_from_db()
+    with job_lock_held_elsewhere(job):
         yield
-        return
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with bulk_job_lock(job_id=job.pk) as held:
-                if held:
-                    locked.set()
-                    release.wait(30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    try:
-        assert locked.wait(30), "the other worker did not get the job's lock"
-        yield
-    finally:
-        release.set()
-        thread.join(30)
 
 
 def test_it_processes_the_job_in_chunks(salesperson, small_chunks):

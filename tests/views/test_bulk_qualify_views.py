@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -25,8 +21,9 @@ from qualification.models import (
     Experience,
     QualificationSettings,
 )
-from qualification.tasks import BULK_JOB_NOT_RESUMABLE, BULK_JOB_STALLED_AFTER, bulk_job_lock
+from qualification.tasks import BULK_JOB_NOT_RESUMABLE, BULK_JOB_STALLED_AFTER
 from tests.factories import AccountFactory, LeadFactory
+from tests.job_locks import job_lock_held_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -260,39 +257,11 @@ def _job_for(user, leads, **fields) -> BulkQualifyJob:
     return BulkQualifyJob.objects.create(created_by=user, lead_ids=ids, total=len(ids), **fields)
 
 
-@contextmanager
-def _worker_running(job: BulkQualifyJob) -> Iterator[None]:
-    """A worker runs the job: on PostgreSQL a session of its own holds the job's advisory
-    lock; on SQLite the job's fresh `updated_at` is the sign of life."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with bulk_job_lock(job_id=job.pk) as held:
-                if held:
-                    locked.set()
-                    release.wait(30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    try:
-        assert locked.wait(30), "the worker did not get the job's lock"
-        yield
-    finally:
-        release.set()
-        thread.join(30)
-
-
 def test_the_job_page_polls_while_the_job_runs(sales_client, salesperson):
     job = _job_for(salesperson, [LeadFactory(owner=salesperson) for _ in range(4)])
     BulkQualifyJob.objects.filter(pk=job.pk).update(status=BulkJobStatus.RUNNING, processed=1)
 
-    with _worker_running(job):
+    with job_lock_held_elsewhere(job):
         response = sales_client.get(_job_url(job))
 
     html = response.content.decode()
@@ -367,7 +336,7 @@ def test_a_failed_job_shows_its_error_and_resumes(sales_client, salesperson):
 def test_a_live_job_is_not_resumed(sales_client, salesperson):
     job = _job_for(salesperson, [LeadFactory(owner=salesperson)], status=BulkJobStatus.RUNNING)
 
-    with _worker_running(job):
+    with job_lock_held_elsewhere(job):
         response = sales_client.post(_job_url(job))
 
     assert response.status_code == 200
