@@ -190,7 +190,7 @@ def _matched(page: Page, user) -> int | None:
 
 
 def _use(variant: str) -> None:
-    from leads import views
+    from leads.views import grid as views
 
     views.DeferredJoinPaginator = PAGINATORS[variant]
 

@@ -1,15 +1,11 @@
-"""What every list page shares: the rows-per-page choice, the sortable column headers and the
-htmx-or-whole-page answer. The lead grid (leads.views) uses these too; crm never imports leads.
+"""What every list page shares: the rows-per-page choice and the sortable column headers.
+The lead grid (leads.views) uses these too; crm never imports leads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from django.http import HttpResponse
-from django.shortcuts import render
 
 from crm.http import HtmxHttpRequest
 
@@ -53,13 +49,3 @@ def page_size(request: HtmxHttpRequest, default: int) -> int:
     except ValueError:
         return default
     return size if size in PAGE_SIZES else default
-
-
-def render_page(
-    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, Any]
-) -> HttpResponse:
-    """The whole page, or only `partial` when htmx asks for it. A history restore (htmx found
-    no snapshot of the page) needs the whole page."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    return render(request, template, context)

@@ -190,13 +190,17 @@ def opportunity_get(*, pk: int) -> Opportunity:
     )
 
 
+def owner_or_manager(*, user: AbstractBaseUser | AnonymousUser, owner_id: int | None) -> bool:
+    """The one "owner or sales manager" rule: a user changes what they own (a lead, an
+    opportunity, a bulk job they started), and the manage-all permission allows anyone's."""
+    return user.is_authenticated and (owner_id == user.pk or user.has_perm(MANAGE_ALL_PERMISSION))
+
+
 def opportunity_can_change(
     *, user: AbstractBaseUser | AnonymousUser, opportunity: Opportunity
 ) -> bool:
     """The owner, or a user allowed to work on everyone's records, may change it."""
-    return user.is_authenticated and (
-        opportunity.owner_id == user.pk or user.has_perm(MANAGE_ALL_PERMISSION)
-    )
+    return owner_or_manager(user=user, owner_id=opportunity.owner_id)
 
 
 @dataclass(frozen=True)

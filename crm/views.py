@@ -21,8 +21,8 @@ from django_htmx.http import trigger_client_event
 
 from crm import selectors
 from crm.forms import NoteForm, stage_steps_form_class
-from crm.grids import PAGE_SIZES, Column, header_cells, page_size, render_page
-from crm.http import HtmxHttpRequest, search_text
+from crm.grids import PAGE_SIZES, Column, header_cells, page_size
+from crm.http import HtmxHttpRequest, render_page, search_text
 from crm.models import Opportunity, OpportunityState, SalesStage
 from crm.services import records
 from crm.services.records import (

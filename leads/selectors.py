@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.models import Account, Contact
-from crm.selectors import MANAGE_ALL_PERMISSION
+from crm.selectors import MANAGE_ALL_PERMISSION, owner_or_manager
 from leads.models import Lead, LeadState
 
 if TYPE_CHECKING:
@@ -155,9 +155,7 @@ def lead_ids_for_selection(
 
 def lead_can_change(user: AnyUser, lead: Lead) -> bool:
     """Owners change their leads; the sales manager permission allows any lead."""
-    if not user.is_authenticated:
-        return False
-    return lead.owner_id == user.pk or user.has_perm(MANAGE_ALL_LEADS)
+    return owner_or_manager(user=user, owner_id=lead.owner_id)
 
 
 def lead_can_delete(user: AnyUser, lead: Lead) -> bool:

@@ -159,6 +159,14 @@ class FieldMapping(models.Model):
         return f"Lead.{self.source_field} -> {self.get_target_display()}.{self.target_field}"
 
 
+class DuplicateDecision(models.TextChoices):
+    """What happened to the duplicates a new account or contact matched (the audit says it)."""
+
+    NONE = "", "No duplicates found"
+    LINKED = "linked", "Linked to a match"
+    CREATED_ANYWAY = "created_anyway", "Created new anyway"
+
+
 class Qualification(models.Model):
     """The audit record of one qualification: who, when, how, and what was created or linked."""
 
@@ -179,6 +187,17 @@ class Qualification(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="qualifications"
     )
     contact_created = models.BooleanField(default=False)
+    # Duplicate detection's part: the matches a new account or contact had, and what was done
+    # about them (linked to one, or created anyway from the duplicate dialog).
+    account_duplicates = models.CharField(
+        "Account duplicates", max_length=20, choices=DuplicateDecision.choices, blank=True
+    )
+    contact_duplicates = models.CharField(
+        "Contact duplicates", max_length=20, choices=DuplicateDecision.choices, blank=True
+    )
+    # {"account": [{"id": 1, "label": "Contoso Ltd"}], "contact": [...]}: the records matched,
+    # named as they were then (a record may be renamed or deleted later).
+    duplicate_matches = models.JSONField("Matches found", default=dict, blank=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

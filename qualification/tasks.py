@@ -31,6 +31,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from crm.errors import DomainError
 from qualification import bulk
 from qualification.bulk import BulkQualifyConfig, bulk_qualify_config, leads_chunk_qualify
 from qualification.models import BulkJobStatus, BulkQualifyJob
@@ -60,12 +61,8 @@ _JOB_LOCK_HELD_SQL = """
 """
 
 
-class BulkJobError(Exception):
-    message: str = "The bulk qualify could not be started."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.message
-        super().__init__(self.message)
+class BulkJobError(DomainError):
+    message = "The bulk qualify could not be started."
 
 
 class BulkJobNotResumableError(BulkJobError):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from crm.errors import DomainError
 from crm.matching import (
     normalize_company_name,
     normalize_email,
@@ -110,14 +111,10 @@ OPPORTUNITY_STAGE_UNKNOWN = "There is no stage called {stage}."
 UNKNOWN_FIELDS = "These fields cannot be set here: {fields}."
 
 
-class RecordError(Exception):
+class RecordError(DomainError):
     """A domain error about a customer record; screens show `message` as it is."""
 
-    message: str = "The record could not be saved."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.message
-        super().__init__(self.message)
+    message = "The record could not be saved."
 
 
 class AccountNameRequiredError(RecordError):

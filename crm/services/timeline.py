@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 
+from crm.errors import DomainError
 from crm.models import TimelineEntry, TimelineEntryKind
 
 if TYPE_CHECKING:
@@ -24,14 +25,10 @@ ATTACHMENT_TOO_LARGE = "The attachment is too large: files up to {limit} are acc
 TITLE_MAX_LENGTH = TimelineEntry._meta.get_field("title").max_length or 200
 
 
-class TimelineError(Exception):
+class TimelineError(DomainError):
     """A domain error the screens show as it is (`str(error)` or `error.message`)."""
 
-    message: str = "The note could not be added."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.message
-        super().__init__(self.message)
+    message = "The note could not be added."
 
 
 class TimelineNoteEmptyError(TimelineError):

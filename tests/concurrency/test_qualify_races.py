@@ -16,6 +16,7 @@ from crm.models import Account, Contact, Opportunity, TimelineEntry
 from leads import services as lead_services
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from leads.services import LEAD_CLOSED as LEAD_SERVICES_CLOSED
+from leads.services import disqualify as disqualify_service
 from leads.services import lead_disqualify
 from qualification import engine
 from qualification.engine import (
@@ -230,8 +231,8 @@ def test_the_loser_waits_for_the_lead_lock_then_sees_the_winner(holder):
         first, second = _qualify(lead, owner), _disqualify(lead, owner)
         kinds = ["qualify", "disqualify"]
     else:
-        lock = lead_services._lock
-        patch = mock.patch.object(lead_services, "_lock", lambda *a: hold(lock(*a)))
+        lock = disqualify_service.lead_lock
+        patch = mock.patch.object(disqualify_service, "lead_lock", lambda *a: hold(lock(*a)))
         first, second = _disqualify(lead, owner), _qualify(lead, owner)
         kinds = ["disqualify", "qualify"]
 

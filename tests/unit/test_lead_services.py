@@ -398,7 +398,7 @@ def test_it_refuses_a_batch_with_a_bad_reason(salesperson: User) -> None:
 def test_it_disqualifies_a_batch_in_chunks(
     salesperson: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("leads.services.BULK_CHUNK_SIZE", 2)
+    monkeypatch.setattr("leads.services.locking.BULK_CHUNK_SIZE", 2)
     leads = LeadFactory.create_batch(5, owner=salesperson)
 
     outcome = leads_disqualify(

@@ -1,0 +1,54 @@
+"""What the lead services refuse, with the messages the screens show."""
+
+from __future__ import annotations
+
+from crm.errors import DomainError
+
+LEAD_CLOSED = "This lead is closed. Reactivate it before you qualify or disqualify it."
+LEAD_CLOSED_READ_ONLY = "This lead is closed. Reactivate it to make changes."
+LEAD_HAS_OPPORTUNITY = "This lead has an associated opportunity and can't be disqualified."
+LEAD_NOT_CLOSED = "This lead is open: only qualified or disqualified leads can be reactivated."
+LEAD_NOT_YOURS = "You can only change leads you own."
+LEAD_DELETE_NOT_ALLOWED = "You can only delete leads you own."
+LEAD_GONE = "This lead no longer exists."
+DISQUALIFY_REASON_INVALID = (
+    "Choose a status reason: Lost, Cannot Contact, No Longer Interested or Canceled."
+)
+
+
+class LeadError(DomainError):
+    """A domain error the screens show as it is (`error.message`)."""
+
+    message = "The lead could not be changed."
+
+
+class LeadClosedError(LeadError):
+    message = LEAD_CLOSED
+
+
+class LeadReadOnlyError(LeadError):
+    message = LEAD_CLOSED_READ_ONLY
+
+
+class LeadHasOpportunityError(LeadError):
+    message = LEAD_HAS_OPPORTUNITY
+
+
+class LeadNotClosedError(LeadError):
+    message = LEAD_NOT_CLOSED
+
+
+class LeadPermissionError(LeadError):
+    message = LEAD_NOT_YOURS
+
+
+class LeadDeleteNotAllowedError(LeadPermissionError):
+    message = LEAD_DELETE_NOT_ALLOWED
+
+
+class LeadGoneError(LeadError):
+    message = LEAD_GONE
+
+
+class DisqualifyReasonError(LeadError):
+    message = DISQUALIFY_REASON_INVALID
