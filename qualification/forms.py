@@ -20,6 +20,7 @@ from django.db import models
 from django.http import QueryDict
 
 from crm.models import Account, Contact, Opportunity
+from crm.money import format_money
 from crm.selectors import account_list, contact_list
 from qualification.engine import (
     REQUIRED,
@@ -33,7 +34,6 @@ from qualification.engine import (
 )
 from qualification.models import RecordType
 from qualification.services import TARGET_MODELS, record_editable_fields
-from qualification.summary import format_money
 
 # Always offered under "Create new"; the field mappings add theirs (address, industry, ...).
 CREATE_FIELDS: dict[str, tuple[str, ...]] = {

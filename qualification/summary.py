@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connections
 
 from crm.models import TimelineEntryKind
+from crm.money import format_money
 from leads.models import Lead
 
 logger = logging.getLogger(__name__)
@@ -80,13 +80,6 @@ class LeadFacts:
 
 class Summariser(Protocol):
     def summarise(self, facts: LeadFacts) -> str: ...
-
-
-def format_money(amount: Decimal | None) -> str:
-    """12500 gives '12,500.00'; None gives ''."""
-    if amount is None:
-        return ""
-    return f"{amount:,.2f}"
 
 
 def lead_facts(*, lead: Lead, notes: list[LeadNote] | None = None) -> LeadFacts:

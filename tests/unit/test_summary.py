@@ -122,9 +122,11 @@ def chat_server() -> Iterator[Callable[[Handler], ChatServer]]:
 
 
 def test_it_formats_money():
-    assert format_money(Decimal("12500")) == "12,500.00"
-    assert format_money(Decimal("1000000000000")) == "1,000,000,000,000.00"
+    assert format_money(Decimal("12500")) == "$12,500.00"
+    assert format_money(Decimal("1000000000000")) == "$1,000,000,000,000.00"
     assert format_money(None) == ""
+    assert format_money(Decimal("12500"), currency="CHF") == "12,500.00 CHF"
+    assert format_money(Decimal("0.5"), currency="eur") == "€0.50"
 
 
 @pytest.mark.django_db
@@ -156,7 +158,7 @@ def test_it_writes_readable_sentences_from_the_lead_and_its_notes():
         "Nina Novak is Buyer at Fabrikam, Inc. Interested in: Office chairs.",
         "Contact details: email nina@fabrikam.example, business phone +1 555 100 2000, "
         "mobile phone +1 555 100 3000.",
-        "Need: Must have. Budget: 12,500.00. Purchase timeframe: This Quarter. "
+        "Need: Must have. Budget: $12,500.00. Purchase timeframe: This Quarter. "
         "Purchase process: Committee. The decision maker has been identified.",
         "Qualification comments: Wants a demo first.",
         "Notes: Prefers email. First call: Needs 40 chairs by June.",

@@ -180,7 +180,7 @@ def test_it_shows_the_header_process_bar_and_originating_lead(
     page = response.content.decode()
     for label in ("Potential Customer", "Est. Revenue", "Status", "Owner", "Originating Lead"):
         assert label in page
-    assert "125,000.00" in page
+    assert "$125,000.00" in page
     assert account.get_absolute_url() in page
     assert lead.get_absolute_url() in page
     assert [(stage.label, stage.state) for stage in response.context["stages"]] == [

@@ -275,7 +275,7 @@ def test_it_shows_the_side_pane_with_the_automatic_records_read_only(sales_clien
     assert "A new contact will be created automatically." in body
     assert "<dt>Email</dt><dd>nina.novak@fabrikam.example</dd>" in body
     assert "An opportunity will be created automatically." in body
-    assert "<dt>Budget Amount</dt><dd>12,500.00</dd>" in body
+    assert "<dt>Budget Amount</dt><dd>$12,500.00</dd>" in body
     assert "<dt>Purchase Timeframe</dt><dd>This Quarter</dd>" in body
     assert 'name="contact-choice"' not in body
     assert "To change these values, cancel and edit the lead." in body
