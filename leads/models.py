@@ -158,6 +158,10 @@ class Lead(AddressMixin, TimeStampedModel):
         related_name="qualifying_leads",
     )
 
+    # When the lead was last qualified or disqualified (None while open): the end of its
+    # "time to decision".
+    closed_at = models.DateTimeField("Closed On", null=True, blank=True, editable=False)
+
     timeline = GenericRelation(TimelineEntry)
 
     class Meta:

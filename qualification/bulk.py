@@ -669,6 +669,7 @@ def _write(
         lead.parent_account = plan.account
         lead.parent_contact = plan.contact
         lead.qualifying_opportunity = plan.opportunity
+        lead.closed_at = now
         lead.updated_at = now
     _leads_mark_qualified(plans=plans, now=now)
 
@@ -702,6 +703,7 @@ def _leads_mark_qualified(*, plans: list[_LeadPlan], now: datetime) -> None:
         LeadState.QUALIFIED,
         LeadStatus.QUALIFIED,
         Lead._meta.get_field("updated_at").get_db_prep_value(now, connection),
+        Lead._meta.get_field("closed_at").get_db_prep_value(now, connection),
     ]
     for plan in plans:
         params += [
@@ -713,7 +715,8 @@ def _leads_mark_qualified(*, plans: list[_LeadPlan], now: datetime) -> None:
     # Identifiers come from the model, quoted by the backend; every value is a parameter.
     sql = (
         f"UPDATE {table} SET {column('state')} = %s, {column('status_reason')} = %s, "  # noqa: S608
-        f"{column('updated_at')} = %s, {column('parent_account')} = links.column2, "
+        f"{column('updated_at')} = %s, {column('closed_at')} = %s, "
+        f"{column('parent_account')} = links.column2, "
         f"{column('parent_contact')} = links.column3, "
         f"{column('qualifying_opportunity')} = links.column4 "
         f"FROM (VALUES {', '.join([row] * len(plans))}) AS links "

@@ -23,6 +23,7 @@ from typing import Any
 from django.core import validators
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
 from crm.services.records import account_match_keys, contact_match_keys
@@ -856,6 +857,7 @@ def _qualified_write(
     lead.parent_account = account_record
     lead.parent_contact = contact_record
     lead.qualifying_opportunity = primary
+    lead.closed_at = timezone.now()
     lead.save(
         update_fields=[
             "state",
@@ -863,6 +865,7 @@ def _qualified_write(
             "parent_account",
             "parent_contact",
             "qualifying_opportunity",
+            "closed_at",
             "updated_at",
         ]
     )

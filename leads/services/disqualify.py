@@ -77,7 +77,8 @@ def lead_disqualify(*, lead: Lead, reason: str, acting_user: AbstractBaseUser) -
             raise refusal
         locked.state = LeadState.DISQUALIFIED
         locked.status_reason = reason
-        locked.save(update_fields=["state", "status_reason", "updated_at"])
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["state", "status_reason", "closed_at", "updated_at"])
         timeline_event_add(record=locked, author=acting_user, title=_disqualified_title(reason))
     return locked
 
@@ -104,8 +105,9 @@ def leads_disqualify(
                     eligible.append(lead)
                 else:
                     outcome.failures.append(BulkFailure(lead.pk, str(lead), refusal.message))
+            now = timezone.now()
             Lead.objects.filter(pk__in=[lead.pk for lead in eligible]).update(
-                state=LeadState.DISQUALIFIED, status_reason=reason, updated_at=timezone.now()
+                state=LeadState.DISQUALIFIED, status_reason=reason, closed_at=now, updated_at=now
             )
             title = _disqualified_title(reason)
             timeline_entries_bulk_add(

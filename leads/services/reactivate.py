@@ -54,6 +54,7 @@ def _reactivate_locked(lead: Lead, *, acting_user: AbstractBaseUser) -> None:
     lead.parent_account = None
     lead.parent_contact = None
     lead.qualifying_opportunity = None
+    lead.closed_at = None
     lead.save(
         update_fields=[
             "state",
@@ -61,6 +62,7 @@ def _reactivate_locked(lead: Lead, *, acting_user: AbstractBaseUser) -> None:
             "parent_account",
             "parent_contact",
             "qualifying_opportunity",
+            "closed_at",
             "updated_at",
         ]
     )

@@ -63,6 +63,7 @@ def test_it_qualifies_each_lead_into_an_account_contact_and_opportunity(salesper
     for lead in leads:
         lead.refresh_from_db()
         assert (lead.state, lead.status_reason) == (LeadState.QUALIFIED, LeadStatus.QUALIFIED)
+        assert lead.closed_at is not None and lead.closed_at >= lead.created_at
         account, contact = lead.parent_account, lead.parent_contact
         opportunity = lead.qualifying_opportunity
         assert account.name == lead.company_name

@@ -139,6 +139,8 @@ def test_it_creates_account_contact_and_opportunity_for_legacy_automatic(lead, u
 
     result = lead_qualify(lead_id=lead.pk, acting_user=user)
 
+    lead.refresh_from_db()
+    assert lead.closed_at is not None and lead.closed_at >= lead.created_at
     account, contact = result.account, result.contact
     [opportunity] = result.opportunities
     assert account.name == "Fabrikam, Inc."
