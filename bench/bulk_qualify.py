@@ -213,15 +213,9 @@ def _settings() -> None:
 
 
 def _run_bulk(lead_ids: list[int], owner) -> tuple[int, int, int]:
-    from qualification.bulk import leads_bulk_qualify
+    from qualification.engine import BulkOptions, leads_bulk_qualify
 
-    outcome = leads_bulk_qualify(
-        lead_ids=lead_ids,
-        acting_user=owner,
-        create_account=True,
-        create_contact=True,
-        create_opportunity=True,
-    )
+    outcome = leads_bulk_qualify(lead_ids=lead_ids, acting_user=owner, options=BulkOptions())
     return outcome.qualified_count, len(outcome.needs_review), len(outcome.failures)
 
 
@@ -231,6 +225,7 @@ def _run_loop(lead_ids: list[int], owner) -> tuple[int, int, int]:
         DuplicatesFoundError,
         QualifyDecisions,
         QualifyError,
+        QualifyValidationError,
         RecordDecision,
         lead_qualify,
     )
@@ -257,6 +252,13 @@ def _run_loop(lead_ids: list[int], owner) -> tuple[int, int, int]:
                         choice=Choice.EXISTING, existing_id=found.contacts[0].pk
                     )
                 continue
+            except QualifyValidationError:
+                # A match the loop picked is under another account: bulk sends it to review.
+                if decisions.account is not None or decisions.contact is not None:
+                    review += 1
+                else:
+                    failed += 1
+                break
             except QualifyError:
                 failed += 1
                 break

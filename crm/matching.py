@@ -30,7 +30,12 @@ def normalize_company_name(name: str) -> str:
     words = _SPACE.split(_NON_WORD.sub(" ", text).strip())
     kept = [word for word in words if word and word not in LEGAL_SUFFIXES]
     # A name made only of suffixes ("The Company") keeps its words rather than becoming empty.
-    return " ".join(kept or [word for word in words if word])[:160]
+    key = " ".join(kept or [word for word in words if word])
+    if not key:
+        # A name made only of symbols ("★★★", "+++", "🚀🚀") has no words: it still matches its
+        # own spelling, case and spacing ignored, instead of escaping duplicate detection.
+        key = _SPACE.sub(" ", (name or "").casefold()).strip()
+    return key[:160]
 
 
 def website_domain(url: str) -> str:

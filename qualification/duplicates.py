@@ -2,8 +2,9 @@
 
 Every lookup is an indexed equality (or `IN`) match on the normalised columns that
 `crm.matching` defines and the services store on each record, so the database does the
-matching and Python never scans a table. The set-based functions take many candidates at once
-(bulk qualify) and answer in one query each; the single-lead wrappers sit on top of them.
+matching and Python never scans a table. The lookups take every candidate of a qualify at
+once (one lead, or a bulk chunk) and answer in one query per record type, together with the
+existing records the qualify links.
 
 Keys are normalised values: pass `normalize_company_name(name)`, `website_domain(url)`,
 `normalize_email(email)`, `normalize_full_name(first, last)`.
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 
 from crm.matching import (
@@ -36,6 +37,7 @@ from crm.models import Account, Contact
 
 # The duplicate dialog shows at most this many matches per record type.
 MAX_MATCHES_SHOWN = 10
+LARGEST_ID = 2**63 - 1
 
 LOCK_OUTSIDE_TRANSACTION = (
     "match_keys_lock must run inside transaction.atomic(): the locks last until the commit."
@@ -116,63 +118,81 @@ def _clean(keys: Iterable[str]) -> set[str]:
     return {key for key in keys if key}
 
 
-def account_duplicates_for(
+def _ids(ids: Iterable[int]) -> set[int]:
+    """The ids that can name a row (a posted id past the bigint range names none)."""
+    return {pk for pk in ids if pk and 0 < pk <= LARGEST_ID}
+
+
+def _locked[T: models.Model](records: models.QuerySet[T], lock: bool) -> models.QuerySet[T]:
+    """The rows locked until the transaction ends, so that a record about to be linked cannot be
+    deleted (or merged away) before the qualify commits. FOR NO KEY UPDATE: it stops deletes
+    and other linking qualifies, not the inserts that merely reference the row. Rows are locked
+    in id order, as every writer locks them, so two writers queue instead of deadlocking."""
+    records = records.order_by("pk")
+    return records.select_for_update(no_key=True, of=("self",)) if lock else records
+
+
+def accounts_find(
     *,
     names: Iterable[str] = (),
     domains: Iterable[str] = (),
+    ids: Iterable[int] = (),
     rules: DuplicateRules | None = None,
-) -> AccountMatches:
-    """Existing accounts whose normalised name or website domain is one of the given keys.
-
-    One query whatever the number of candidates.
-    """
-    rules = rules or DuplicateRules()
-    names = _clean(names) if rules.account_by_name else set()
-    domains = _clean(domains) if rules.account_by_domain else set()
-    matches = AccountMatches()
+    lock: bool = False,
+) -> tuple[AccountMatches, dict[int, Account]]:
+    """Existing accounts whose normalised name or website domain is one of the keys (the
+    duplicates of new accounts; `rules` None: detection is off), and the accounts `ids` (the
+    ones a qualify links), in one query whatever the number of candidates. `lock` (inside the
+    writing transaction) locks every row found."""
+    names = _clean(names) if rules is not None and rules.account_by_name else set()
+    domains = _clean(domains) if rules is not None and rules.account_by_domain else set()
+    wanted = _ids(ids)
     condition = Q()
     if names:
         condition |= Q(normalized_name__in=names)
     if domains:
         condition |= Q(website_domain__in=domains)
+    if wanted:
+        condition |= Q(pk__in=wanted)
     if not condition:
-        return matches
+        return AccountMatches(), {}
     by_name: dict[str, list[Account]] = defaultdict(list)
     by_domain: dict[str, list[Account]] = defaultdict(list)
-    for account in Account.objects.filter(condition).order_by("name", "pk"):
+    by_id: dict[int, Account] = {}
+    found = list(_locked(Account.objects.filter(condition).select_related("owner"), lock))
+    for account in sorted(found, key=lambda account: (account.name, account.pk)):
+        if account.pk in wanted:
+            by_id[account.pk] = account
         if account.normalized_name in names:
             by_name[account.normalized_name].append(account)
         if account.website_domain and account.website_domain in domains:
             by_domain[account.website_domain].append(account)
-    matches.by_name = dict(by_name)
-    matches.by_domain = dict(by_domain)
-    return matches
+    return AccountMatches(by_name=dict(by_name), by_domain=dict(by_domain)), by_id
 
 
-def contact_duplicates_for(
+def contacts_find(
     *,
     emails: Iterable[str] = (),
     names_in_accounts: Iterable[tuple[int, str]] = (),
     names_in_companies: Iterable[tuple[str, str]] = (),
+    ids: Iterable[int] = (),
     rules: DuplicateRules | None = None,
-) -> ContactMatches:
-    """Existing contacts with one of the emails, or the same full name within the same account.
+    lock: bool = False,
+) -> tuple[ContactMatches, dict[int, Contact]]:
+    """Existing contacts with one of the emails, or the same full name within the same account,
+    and the contacts `ids`, in one query whatever the number of candidates.
 
     `names_in_accounts` holds (account id, full name) pairs: the contact would go under that
     existing account. `names_in_companies` holds (normalised company name, full name) pairs:
-    the contact would go under a new account, so "the same company" is any account with that
-    normalised name. One query whatever the number of candidates; the pairs are narrowed by
-    indexed `IN` lookups on both columns and then paired exactly.
+    the contact would go under a new account (or none), so "the same company" is any account
+    with that normalised name. The pairs are narrowed by indexed `IN` lookups on both columns
+    and then paired exactly. `lock` locks every row found, as in `accounts_find`.
     """
-    rules = rules or DuplicateRules()
-    emails = _clean(emails) if rules.contact_by_email else set()
-    account_pairs = (
-        {(a, n) for a, n in names_in_accounts if a and n} if rules.contact_by_name else set()
-    )
-    company_pairs = (
-        {(c, n) for c, n in names_in_companies if c and n} if rules.contact_by_name else set()
-    )
-    matches = ContactMatches()
+    by_rule = rules is not None and rules.contact_by_name
+    emails = _clean(emails) if rules is not None and rules.contact_by_email else set()
+    account_pairs = {(a, n) for a, n in names_in_accounts if a and n} if by_rule else set()
+    company_pairs = {(c, n) for c, n in names_in_companies if c and n} if by_rule else set()
+    wanted = _ids(ids)
     condition = Q()
     if emails:
         condition |= Q(email_normalized__in=emails)
@@ -186,17 +206,19 @@ def contact_duplicates_for(
             account__normalized_name__in={c for c, _ in company_pairs},
             full_name_normalized__in={n for _, n in company_pairs},
         )
+    if wanted:
+        condition |= Q(pk__in=wanted)
     if not condition:
-        return matches
+        return ContactMatches(), {}
     by_email: dict[str, list[Contact]] = defaultdict(list)
     by_account: dict[tuple[int, str], list[Contact]] = defaultdict(list)
     by_company: dict[tuple[str, str], list[Contact]] = defaultdict(list)
-    contacts = (
-        Contact.objects.filter(condition)
-        .select_related("account")
-        .order_by("last_name", "first_name", "pk")
-    )
-    for contact in contacts:
+    by_id: dict[int, Contact] = {}
+    contacts = Contact.objects.filter(condition).select_related("account", "owner")
+    found = list(_locked(contacts, lock))
+    for contact in sorted(found, key=lambda c: (c.last_name, c.first_name, c.pk)):
+        if contact.pk in wanted:
+            by_id[contact.pk] = contact
         if contact.email_normalized and contact.email_normalized in emails:
             by_email[contact.email_normalized].append(contact)
         account_key = (contact.account_id, contact.full_name_normalized)
@@ -206,50 +228,10 @@ def contact_duplicates_for(
             company_key = (contact.account.normalized_name, contact.full_name_normalized)
             if company_key in company_pairs:
                 by_company[company_key].append(contact)
-    matches.by_email = dict(by_email)
-    matches.by_account_name = dict(by_account)
-    matches.by_company_name = dict(by_company)
-    return matches
-
-
-def account_duplicates(
-    *, name: str, website: str = "", rules: DuplicateRules | None = None
-) -> list[Account]:
-    """Existing accounts a new account with this name and website would repeat."""
-    key_name = normalize_company_name(name) if name.strip() else ""
-    key_domain = website_domain(website)
-    matches = account_duplicates_for(names={key_name}, domains={key_domain}, rules=rules)
-    return matches.for_candidate(name=key_name, domain=key_domain)[:MAX_MATCHES_SHOWN]
-
-
-def contact_duplicates(
-    *,
-    first_name: str,
-    last_name: str,
-    email: str = "",
-    account_id: int | None = None,
-    company_name: str = "",
-    rules: DuplicateRules | None = None,
-) -> list[Contact]:
-    """Existing contacts a new contact would repeat.
-
-    Same email (case ignored), or the same full name within the account the contact goes
-    under: an existing account (`account_id`) or, for a new account, any account with the
-    same normalised `company_name`.
-    """
-    key_email = normalize_email(email)
-    key_name = normalize_full_name(first_name, last_name)
-    key_company = normalize_company_name(company_name) if company_name.strip() else ""
-    matches = contact_duplicates_for(
-        emails={key_email},
-        names_in_accounts={(account_id, key_name)} if account_id else set(),
-        names_in_companies={(key_company, key_name)} if key_company else set(),
-        rules=rules,
+    matches = ContactMatches(
+        by_email=dict(by_email), by_account_name=dict(by_account), by_company_name=dict(by_company)
     )
-    found = matches.for_candidate(
-        email=key_email, full_name=key_name, account_id=account_id, company=key_company
-    )
-    return found[:MAX_MATCHES_SHOWN]
+    return matches, by_id
 
 
 @dataclass(frozen=True)

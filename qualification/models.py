@@ -258,6 +258,12 @@ class BulkQualifyJob(TimeStampedModel):
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     qualified_count = models.PositiveIntegerField(default=0)
+    # What the qualified leads became (a record shared by leads of the job counts once).
+    accounts_created = models.PositiveIntegerField(default=0)
+    accounts_linked = models.PositiveIntegerField(default=0)
+    contacts_created = models.PositiveIntegerField(default=0)
+    contacts_linked = models.PositiveIntegerField(default=0)
+    opportunities_created = models.PositiveIntegerField(default=0)
     # [{"lead_id": 1, "label": "...", "reason": "..."}]
     failures = models.JSONField(default=list)
     # [{"lead_id": 1, "label": "...", "reason": "..."}]: left open, several possible matches.
@@ -265,9 +271,19 @@ class BulkQualifyJob(TimeStampedModel):
     task_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The selection and options as one key: the same selection posted again while its job is
+    # queued or running (a double click) finds that job instead of starting a second one.
+    selection_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "selection_key"],
+                condition=Q(status__in=["queued", "running"]) & ~Q(selection_key=""),
+                name="bulk_job_one_active_per_selection",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Bulk qualify #{self.pk} ({self.get_status_display()})"

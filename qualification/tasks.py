@@ -20,20 +20,23 @@ queues the job (so a job is never queued without its task), and the recovery rea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from crm.errors import DomainError
-from qualification import bulk
-from qualification.bulk import BulkQualifyConfig, bulk_qualify_config, leads_chunk_qualify
+from qualification.engine import bulk
+from qualification.engine.bulk import leads_chunk_qualify
+from qualification.engine.decide import BulkOptions
+from qualification.engine.plan import QualifyConfig
 from qualification.models import BulkJobStatus, BulkQualifyJob
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,14 @@ logger = logging.getLogger(__name__)
 # Without advisory locks (SQLite), a job whose progress has not moved for this long is taken
 # for a lost worker.
 BULK_JOB_STALLED_AFTER = timedelta(minutes=2)
+# The counts of what the qualified leads became, kept on the job as on a bulk outcome.
+BREAKDOWN = (
+    "accounts_created",
+    "accounts_linked",
+    "contacts_created",
+    "contacts_linked",
+    "opportunities_created",
+)
 BULK_JOB_NOT_RESUMABLE = "This bulk qualify is still running or has finished."
 # The states of a job that some worker should be running.
 _ACTIVE = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
@@ -69,26 +80,45 @@ class BulkJobNotResumableError(BulkJobError):
     message = BULK_JOB_NOT_RESUMABLE
 
 
+def selection_key(*, lead_ids: list[int], options: BulkOptions) -> str:
+    """One key for a selection and its options, whatever the order of the ids."""
+    flags = (options.create_account, options.create_contact, options.create_opportunity)
+    text = (
+        ",".join(map(str, sorted(set(lead_ids)))) + "|" + "".join("1" if f else "0" for f in flags)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def bulk_qualify_job_start(
-    *,
-    lead_ids: list[int],
-    acting_user: Any,
-    create_account: bool,
-    create_contact: bool,
-    create_opportunity: bool,
+    *, lead_ids: list[int], acting_user: Any, options: BulkOptions
 ) -> BulkQualifyJob:
-    """Create the job and queue it for the worker."""
+    """Create the job and queue it for the worker; the same selection and options posted again
+    by the same user while its job is queued or running (a double click, a second tab) get
+    that job, not a second one that would find every lead already qualified."""
     ids = list(dict.fromkeys(lead_ids))
-    with transaction.atomic():
-        job = BulkQualifyJob.objects.create(
-            created_by=acting_user,
-            lead_ids=ids,
-            total=len(ids),
-            create_account=create_account,
-            create_contact=create_contact,
-            create_opportunity=create_opportunity,
-        )
-        _enqueue(job)
+    key = selection_key(lead_ids=ids, options=options)
+    active = BulkQualifyJob.objects.filter(
+        created_by=acting_user, selection_key=key, status__in=_ACTIVE
+    )
+    try:
+        with transaction.atomic():
+            job = BulkQualifyJob.objects.create(
+                created_by=acting_user,
+                lead_ids=ids,
+                total=len(ids),
+                create_account=options.create_account,
+                create_contact=options.create_contact,
+                create_opportunity=options.create_opportunity,
+                selection_key=key,
+            )
+            _enqueue(job)
+    except IntegrityError:
+        # The constraint "one active job per selection" refused this one: the same post won a
+        # moment ago (or is running since earlier).
+        existing = active.first()
+        if existing is None:
+            raise
+        return existing
     return job
 
 
@@ -237,13 +267,15 @@ def _job_run(*, job_id: int) -> BulkQualifyJob:
         status=BulkJobStatus.RUNNING, error="", finished_at=None, updated_at=timezone.now()
     )
     try:
-        config = bulk_qualify_config(
-            acting_user=job.created_by,
+        config = QualifyConfig.load()
+        options = BulkOptions(
             create_account=job.create_account,
             create_contact=job.create_contact,
             create_opportunity=job.create_opportunity,
         )
-        while _job_chunk_run(job_id=job_id, acting_user=job.created_by, config=config):
+        while _job_chunk_run(
+            job_id=job_id, acting_user=job.created_by, options=options, config=config
+        ):
             pass
     except Exception as error:
         BulkQualifyJob.objects.filter(pk=job_id).update(
@@ -259,7 +291,9 @@ def _job_run(*, job_id: int) -> BulkQualifyJob:
     return BulkQualifyJob.objects.get(pk=job_id)
 
 
-def _job_chunk_run(*, job_id: int, acting_user: Any, config: BulkQualifyConfig) -> bool:
+def _job_chunk_run(
+    *, job_id: int, acting_user: Any, options: BulkOptions, config: QualifyConfig
+) -> bool:
     """Qualify the next chunk and advance the job in one transaction; False when none is left."""
     with transaction.atomic():
         # The job row lock serialises two runs of one job (a resume while the old worker was
@@ -268,7 +302,9 @@ def _job_chunk_run(*, job_id: int, acting_user: Any, config: BulkQualifyConfig) 
         chunk = job.lead_ids[job.processed : job.processed + bulk.BULK_QUALIFY_CHUNK_SIZE]
         if not chunk:
             return False
-        outcome = leads_chunk_qualify(lead_ids=chunk, acting_user=acting_user, config=config)
+        outcome = leads_chunk_qualify(
+            lead_ids=chunk, acting_user=acting_user, options=options, config=config
+        )
         job_chunk_record(job=job, processed=len(chunk), outcome=outcome)
     return True
 
@@ -279,8 +315,17 @@ def job_chunk_record(
     """Advance the job by one chunk (called inside the chunk's transaction)."""
     job.processed += processed
     job.qualified_count += outcome.qualified_count
+    for name in BREAKDOWN:
+        setattr(job, name, getattr(job, name) + getattr(outcome, name))
     job.failures = [*job.failures, *(issue._asdict() for issue in outcome.failures)]
     job.needs_review = [*job.needs_review, *(issue._asdict() for issue in outcome.needs_review)]
     job.save(
-        update_fields=["processed", "qualified_count", "failures", "needs_review", "updated_at"]
+        update_fields=[
+            "processed",
+            "qualified_count",
+            *BREAKDOWN,
+            "failures",
+            "needs_review",
+            "updated_at",
+        ]
     )

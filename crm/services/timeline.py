@@ -109,12 +109,15 @@ def timeline_event_add(
 
 
 def timeline_entries_bulk_add(
-    *, entries: list[tuple[models.Model, User | None, str, str, str]]
+    *,
+    entries: list[tuple[models.Model, User | None, str, str, str]],
+    batch_size: int | None = 500,
 ) -> None:
-    """Add many entries in one INSERT (bulk qualify).
+    """Add many entries in one INSERT per `batch_size` (None: as many as the database takes
+    in one statement).
 
     Each tuple is (record, author, kind, title, body); kind is a TimelineEntryKind value.
-    Content types come from Django's cache, so this costs one query whatever the count.
+    Content types come from Django's cache, so this costs one query per batch.
     """
     if not entries:
         return
@@ -123,7 +126,7 @@ def timeline_entries_bulk_add(
             _entry(record=record, author=author, kind=kind, title=title, body=body)
             for record, author, kind, title, body in entries
         ],
-        batch_size=500,
+        batch_size=batch_size,
     )
 
 

@@ -99,12 +99,19 @@ def test_side_pane_uses_an_existing_account_creates_a_contact_and_three_opportun
 
     contact = pane.get_by_role("group", name="Contact", exact=True)
     expect(contact.get_by_label("Create new")).to_be_checked()
+    # Create new is one line until Edit opens the mapped values.
+    expect(contact.get_by_text("Create contact “Nina Novak”")).to_be_visible()
+    expect(contact.get_by_label("Last Name")).to_be_hidden()
+    contact.get_by_text("· Edit").click()
     expect(contact.get_by_label("Last Name")).to_have_value("Novak")
     contact.get_by_label("Job Title").fill("Head of buying")
 
     add = pane.get_by_role("button", name="+ New Opportunity")
     add.click()
     second = pane.get_by_role("group", name="Opportunity 2")
+    # The new form has the focus, its topic taken from the lead, to edit.
+    expect(second.get_by_label("Topic")).to_be_focused()
+    expect(second.get_by_label("Topic")).to_have_value("Office chairs")
     second.get_by_label("Topic").fill("Desks")
     second.get_by_label("Est. Revenue").fill("4000")
     add.click()
@@ -151,15 +158,31 @@ def test_side_pane_adds_up_to_five_opportunities_and_removes_one(
     pane.get_by_role("button", name="Remove opportunity 5").click()
     expect(pane.get_by_role("group", name="Opportunity 5")).to_have_count(0)
     expect(add).to_be_enabled()
-    for number in range(1, 5):
-        pane.get_by_role("button", name=f"Remove opportunity {number}").click()
-    expect(pane.get_by_role("group", name=re.compile(r"^Opportunity \d$"))).to_have_count(0)
+    # Removing one in the middle renumbers the rest and puts the focus on the next one.
+    pane.get_by_role("group", name="Opportunity 3").get_by_label("Topic").fill("Third")
+    pane.get_by_role("button", name="Remove opportunity 2").click()
+    third = pane.get_by_role("group", name="Opportunity 2")
+    expect(third.get_by_label("Topic")).to_have_value("Third")
+    expect(third.get_by_label("Topic")).to_be_focused()
+    expect(pane.get_by_role("group", name="Opportunity 4")).to_have_count(0)
+    for remaining in (3, 2, 1):
+        pane.get_by_role("button", name="Remove opportunity 1").click()
+        expect(pane.get_by_role("group", name=re.compile(r"^Opportunity \d$"))).to_have_count(
+            remaining - 1
+        )
+    expect(add).to_be_focused()
     expect(pane.get_by_text("No opportunity will be created.")).to_be_visible()
 
     pane.get_by_role("button", name="Qualify", exact=True).click()
 
-    # Back on the lead (no opportunity to open), which now says it was qualified.
-    expect(page.get_by_text("Lead qualified.", exact=True)).to_be_visible()
+    # Back on the lead (no opportunity to open), which now says what the qualify did.
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text(
+        "Lead qualified: account Fabrikam, Inc. created, contact Nina Novak created."
+    )
+    expect(messages.get_by_role("link", name="Fabrikam, Inc.")).to_have_attribute(
+        "href", re.compile(r"/accounts/\d+/$")
+    )
     expect_on(page, live_server, lead.get_absolute_url())
     lead.refresh_from_db()
     assert lead.state == LeadState.QUALIFIED
@@ -172,7 +195,9 @@ def test_cancel_and_close_write_nothing(page: Page, live_server, login, salesper
 
     open_qualify(page, live_server, lead)
     pane = page.get_by_role("dialog", name="Qualify lead")
-    pane.get_by_role("group", name="Contact", exact=True).get_by_label("Last Name").fill("Changed")
+    contact = pane.get_by_role("group", name="Contact", exact=True)
+    contact.get_by_text("· Edit").click()
+    contact.get_by_label("Last Name").fill("Changed")
     pane.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
 
@@ -233,7 +258,9 @@ def test_legacy_dialog_creates_the_ticked_records(
     dialog.get_by_role("checkbox", name="Opportunity").uncheck()
     dialog.get_by_role("button", name="Qualify", exact=True).click()
 
-    expect(page.get_by_text("Lead qualified.", exact=True)).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text(
+        "Lead qualified: account Fabrikam, Inc. created, contact Nina Novak created."
+    )
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect_on(page, live_server, lead.get_absolute_url())
     lead.refresh_from_db()
@@ -260,3 +287,33 @@ def test_lead_qualified_page_finish_and_close(page: Page, live_server, login, sa
     page.goto(summary_url)
     page.get_by_role("button", name="Close").click()
     expect_on(page, live_server, lead.get_absolute_url())
+
+
+def test_side_pane_takes_the_salesperson_to_the_first_field_in_error(
+    page: Page, live_server, login, salesperson, lead
+):
+    configure(
+        experience=Experience.NEW,
+        contact_mode=CreationMode.SALESPERSON,
+        opportunity_mode=CreationMode.SALESPERSON,
+    )
+    login(salesperson)
+    open_qualify(page, live_server, lead)
+    pane = page.get_by_role("dialog", name="Qualify lead")
+    contact = pane.get_by_role("group", name="Contact", exact=True)
+    contact.get_by_text("· Edit").click()
+    contact.get_by_label("Last Name").fill("")
+    pane.get_by_role("group", name="Opportunity 1").get_by_label("Topic").fill("")
+
+    pane.get_by_role("button", name="Qualify", exact=True).click()
+
+    pane = page.get_by_role("dialog", name="Qualify lead")
+    expect(pane.get_by_role("alert").first).to_contain_text("Correct the errors below.")
+    # The folded contact opened again, its field in error focused and in view.
+    last_name = pane.get_by_role("group", name="Contact", exact=True).get_by_label("Last Name")
+    expect(pane.get_by_role("group", name="Opportunity 1").get_by_label("Topic")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    expect(last_name).to_be_focused()
+    expect(last_name).to_be_in_viewport()
+    assert Qualification.objects.count() == 0

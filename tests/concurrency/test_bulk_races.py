@@ -17,13 +17,16 @@ from crm.models import Account, Contact, Opportunity
 from leads import services as lead_services
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from leads.services import lead_disqualify
-from qualification import bulk
-from qualification.bulk import BulkQualifyOutcome, leads_bulk_qualify
+from qualification import duplicates
 from qualification.engine import (
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
+    BulkOptions,
+    BulkQualifyOutcome,
     LeadAlreadyQualifiedError,
+    bulk,
     lead_qualify,
+    leads_bulk_qualify,
 )
 from qualification.models import Qualification, QualificationOpportunity
 from tests.concurrency.tools import Rendezvous, run_together
@@ -92,8 +95,8 @@ def test_two_overlapping_bulk_qualifies_qualify_every_lead_once(monkeypatch, chu
     first, second = ids[:300], ids[150:]
 
     outcomes = run_together(
-        partial(leads_bulk_qualify, lead_ids=first, acting_user=owner, **ALL),
-        partial(leads_bulk_qualify, lead_ids=second, acting_user=owner, **ALL),
+        partial(leads_bulk_qualify, lead_ids=first, acting_user=owner, options=BulkOptions()),
+        partial(leads_bulk_qualify, lead_ids=second, acting_user=owner, options=BulkOptions()),
     )
 
     # A deadlock (or any other database error) is a failure, not a retry.
@@ -135,7 +138,12 @@ def test_a_bulk_qualify_racing_single_qualifies_and_disqualifies_leaves_one_winn
             )
 
     outcomes = run_together(
-        partial(leads_bulk_qualify, lead_ids=[lead.pk for lead in leads], acting_user=owner, **ALL),
+        partial(
+            leads_bulk_qualify,
+            lead_ids=[lead.pk for lead in leads],
+            acting_user=owner,
+            options=BulkOptions(),
+        ),
         *singles,
     )
 
@@ -174,8 +182,12 @@ def test_two_disjoint_bulk_qualifies_of_one_company_make_one_account_and_one_con
     ids = [lead.pk for lead in _people_leads(owner)]
 
     outcomes = run_together(
-        partial(leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, **ALL),
-        partial(leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, **ALL),
+        partial(
+            leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, options=BulkOptions()
+        ),
+        partial(
+            leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, options=BulkOptions()
+        ),
     )
 
     assert_disjoint_selections_share_their_records(ids, outcomes)
@@ -188,16 +200,23 @@ def test_the_second_chunks_duplicate_lookup_waits_for_the_first_chunk_to_commit(
     owner = UserFactory()
     ids = [lead.pk for lead in _people_leads(owner)]
     rendezvous = Rendezvous(2)
-    resolve_records = bulk._resolve_records
+    contacts_find = duplicates.contacts_find
 
-    def resolve_then_meet(**kwargs: Any) -> None:
-        resolve_records(**kwargs)
-        rendezvous.arrive()
+    def look_up_then_meet(**kwargs: Any) -> Any:
+        # The chunk's last lookup under the locks: both chunks try to meet here.
+        found = contacts_find(**kwargs)
+        if kwargs["lock"]:
+            rendezvous.arrive()
+        return found
 
-    with mock.patch.object(bulk, "_resolve_records", resolve_then_meet):
+    with mock.patch.object(duplicates, "contacts_find", look_up_then_meet):
         outcomes = run_together(
-            partial(leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, **ALL),
-            partial(leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, **ALL),
+            partial(
+                leads_bulk_qualify, lead_ids=ids[:PEOPLE], acting_user=owner, options=BulkOptions()
+            ),
+            partial(
+                leads_bulk_qualify, lead_ids=ids[PEOPLE:], acting_user=owner, options=BulkOptions()
+            ),
         )
 
     assert rendezvous.saw_a_blocked_session, "both duplicate lookups ran at the same time"

@@ -19,10 +19,16 @@ from django.db import connection, transaction
 
 from crm.models import Account, Contact
 from leads.models import Lead, LeadState
-from qualification import bulk
-from qualification.bulk import BulkQualifyOutcome, leads_bulk_qualify
 from qualification.duplicates import AccountKeys, ContactKeys, match_key_lock_ids, match_keys_lock
-from qualification.engine import LEAD_ALREADY_QUALIFIED, DuplicatesFoundError, lead_qualify
+from qualification.engine import (
+    LEAD_ALREADY_QUALIFIED,
+    BulkOptions,
+    BulkQualifyOutcome,
+    DuplicatesFoundError,
+    bulk,
+    lead_qualify,
+    leads_bulk_qualify,
+)
 from qualification.models import (
     CreationMode,
     Experience,
@@ -163,7 +169,9 @@ def test_eight_bulk_qualifies_of_one_company_link_one_account(owner):
 
     outcomes = run_together(
         *[
-            partial(leads_bulk_qualify, lead_ids=[lead.pk], acting_user=owner, **ALL)
+            partial(
+                leads_bulk_qualify, lead_ids=[lead.pk], acting_user=owner, options=BulkOptions()
+            )
             for lead in leads
         ]
     )
@@ -200,7 +208,7 @@ def test_two_overlapping_bulk_batches_make_no_duplicate_accounts_or_contacts(own
 
     outcomes = run_together(
         *[
-            partial(leads_bulk_qualify, lead_ids=batch, acting_user=owner, **ALL)
+            partial(leads_bulk_qualify, lead_ids=batch, acting_user=owner, options=BulkOptions())
             for batch in (first, second)
         ]
     )
@@ -227,7 +235,10 @@ def test_a_bulk_batch_racing_single_qualifies_of_one_company_makes_one_account(o
     outcomes = run_together(
         *[
             partial(
-                leads_bulk_qualify, lead_ids=[lead.pk for lead in batch], acting_user=owner, **ALL
+                leads_bulk_qualify,
+                lead_ids=[lead.pk for lead in batch],
+                acting_user=owner,
+                options=BulkOptions(),
             )
         ]
         + [partial(lead_qualify, lead_id=lead.pk, acting_user=owner) for lead in singles]

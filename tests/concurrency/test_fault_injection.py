@@ -19,9 +19,14 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.models import Account, Contact, Opportunity, TimelineEntry
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
-from qualification import bulk
-from qualification.bulk import leads_bulk_qualify
-from qualification.engine import LEAD_ALREADY_QUALIFIED, QualifyDecisions, lead_qualify
+from qualification.engine import (
+    LEAD_ALREADY_QUALIFIED,
+    BulkOptions,
+    QualifyDecisions,
+    bulk,
+    lead_qualify,
+    leads_bulk_qualify,
+)
 from qualification.models import (
     BulkJobStatus,
     BulkQualifyJob,
@@ -53,19 +58,9 @@ LEAD = Lead._meta.db_table
 QUALIFICATION = Qualification._meta.db_table
 QUALIFICATION_OPPORTUNITY = QualificationOpportunity._meta.db_table
 TIMELINE = TimelineEntry._meta.db_table
-# The single engine's write order (qualification/engine.py, lead_qualify).
-ENGINE_ORDER = [
-    ACCOUNT,
-    CONTACT,
-    OPPORTUNITY,
-    ORIGIN,
-    LEAD,
-    QUALIFICATION,
-    QUALIFICATION_OPPORTUNITY,
-    TIMELINE,
-]
-# The bulk engine's write order (qualification/bulk.py, _write).
-BULK_ORDER = [
+# The engine's write order (qualification/engine/write.py, leads_write), for one lead or a
+# bulk chunk alike.
+ENGINE_ORDER = BULK_ORDER = [
     ACCOUNT,
     CONTACT,
     OPPORTUNITY,
@@ -116,7 +111,6 @@ SINGLE_STEPS = [
     Step("origin-of-an-opportunity", ORIGIN, "NEW.opportunity_id IS NOT NULL"),
     # The last row of the origins' INSERT: the opportunities' and the account's went first.
     Step("origin-of-the-contact", ORIGIN, "NEW.contact_id IS NOT NULL"),
-    Step("lead-update", LEAD, "NEW.state = 'qualified'", operation="UPDATE"),
     Step("qualification", QUALIFICATION),
     Step("qualification-opportunity-3", QUALIFICATION_OPPORTUNITY, "NEW.position = 2"),
     Step("timeline-event", TIMELINE, "NEW.kind = 'system'"),
@@ -126,6 +120,7 @@ SINGLE_STEPS = [
         TIMELINE,
         "NEW.kind = 'summary' AND NEW.content_type_id = {opportunity_type}",
     ),
+    Step("lead-update", LEAD, "NEW.state = 'qualified'", operation="UPDATE"),
 ]
 
 
@@ -288,7 +283,7 @@ def test_a_fault_at_any_write_of_a_bulk_chunk_leaves_nothing_of_that_chunk(step,
     ):
         with CaptureQueriesContext(connection) as queries:
             with pytest.raises(DatabaseError, match=FAULT_MESSAGE):
-                leads_bulk_qualify(lead_ids=ids, acting_user=owner, **ALL)
+                leads_bulk_qualify(lead_ids=ids, acting_user=owner, options=BulkOptions())
 
     # Both chunks reached this step: the fault struck in the second one's statement.
     writes = Counter(
@@ -298,7 +293,7 @@ def test_a_fault_at_any_write_of_a_bulk_chunk_leaves_nothing_of_that_chunk(step,
         assert writes[table] >= 2, (table, writes)
     assert_first_chunk_kept_and_second_left_untouched(alpha, beta, beta_before)
 
-    outcome = leads_bulk_qualify(lead_ids=ids, acting_user=owner, **ALL)
+    outcome = leads_bulk_qualify(lead_ids=ids, acting_user=owner, options=BulkOptions())
     assert sorted(outcome.qualified_ids) == sorted(lead.pk for lead in beta)
     assert {issue.reason for issue in outcome.failures} == {LEAD_ALREADY_QUALIFIED}
     assert (outcome.accounts_created, outcome.accounts_linked) == (2, 1)

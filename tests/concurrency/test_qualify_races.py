@@ -17,17 +17,22 @@ from leads import services as lead_services
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from leads.services import LEAD_CLOSED as LEAD_SERVICES_CLOSED
 from leads.services import disqualify as disqualify_service
-from leads.services import lead_disqualify
-from qualification import engine
+from leads.services import lead_disqualify, locking
+from qualification import duplicates
 from qualification.engine import (
+    EXISTING_NOT_FOUND,
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
     QUALIFIED_TITLE,
     SUMMARY_TITLE,
+    Choice,
     DuplicatesFoundError,
     LeadAlreadyQualifiedError,
     LeadClosedError,
+    QualifyDecisions,
     QualifyResult,
+    QualifyValidationError,
+    RecordDecision,
     lead_qualify,
 )
 from qualification.models import Qualification, QualificationOpportunity, QualificationSettings
@@ -42,7 +47,7 @@ from tests.concurrency.tools import (
     start_thread,
     wait_until,
 )
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import AccountFactory, LeadFactory, UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -221,13 +226,12 @@ def test_the_loser_waits_for_the_lead_lock_then_sees_the_winner(holder):
         return result
 
     if holder == "qualify":
-        lead_get = engine._lead_get
+        leads_lock = locking.leads_lock
 
-        def holding(*, lead_id: int, lock: bool) -> Lead:
-            found = lead_get(lead_id=lead_id, lock=lock)
-            return hold(found) if lock else found
+        def holding(*args: Any) -> Any:
+            return hold(leads_lock(*args))
 
-        patch = mock.patch.object(engine, "_lead_get", holding)
+        patch = mock.patch.object(locking, "leads_lock", holding)
         first, second = _qualify(lead, owner), _disqualify(lead, owner)
         kinds = ["qualify", "disqualify"]
     else:
@@ -258,20 +262,21 @@ def test_a_double_click_with_summaries_on_answers_already_qualified():
     owner = UserFactory()
     lead = LeadFactory(owner=owner, company_name="Contoso Ltd")
     read = threading.Event()
-    lead_get = engine._lead_get
+    accounts_find = duplicates.accounts_find
 
-    def read_then_let_the_twin_commit(*, lead_id: int, lock: bool) -> Lead:
-        found = lead_get(lead_id=lead_id, lock=lock)
-        if not lock:
+    def read_then_let_the_twin_commit(**kwargs: Any) -> Any:
+        # The early (unlocked) check has read the lead; it looks for duplicates only once
+        # the early click has committed.
+        if not kwargs["lock"]:
             read.set()
             wait_until(
-                Lead.objects.filter(pk=lead_id, state=LeadState.QUALIFIED).exists,
+                Lead.objects.filter(pk=lead.pk, state=LeadState.QUALIFIED).exists,
                 timeout=THREAD_TIMEOUT,
                 what="the first click's qualify",
             )
-        return found
+        return accounts_find(**kwargs)
 
-    with mock.patch.object(engine, "_lead_get", read_then_let_the_twin_commit):
+    with mock.patch.object(duplicates, "accounts_find", read_then_let_the_twin_commit):
         late, outcome = start_thread(_qualify(lead, owner))
         try:
             assert read.wait(THREAD_TIMEOUT)
@@ -328,14 +333,98 @@ def test_the_second_duplicate_check_waits_for_the_first_qualify_to_commit():
     owner = UserFactory()
     leads = _same_company_leads(owner)
     rendezvous = Rendezvous(2)
-    check_duplicates = engine._check_duplicates
+    contacts_find = duplicates.contacts_find
 
-    def check_then_meet(**kwargs: Any) -> None:
-        check_duplicates(**kwargs)
+    def check_then_meet(**kwargs: Any) -> Any:
+        # The qualify's last lookup under the locks: both qualifies try to meet here.
+        found = contacts_find(**kwargs)
         rendezvous.arrive()
+        return found
 
-    with mock.patch.object(engine, "_check_duplicates", check_then_meet):
+    with mock.patch.object(duplicates, "contacts_find", check_then_meet):
         outcomes = run_together(*[_qualify(lead, owner) for lead in leads])
 
     assert rendezvous.saw_a_blocked_session, "both duplicate checks ran at the same time"
     assert_one_qualified_and_one_sent_to_the_duplicates(leads, outcomes)
+
+
+def test_an_existing_account_deleted_before_the_qualify_looks_is_reported_not_a_500():
+    """The salesperson picked an account in the side pane; someone deletes it while the
+    qualify waits on the lead's lock. The qualify re-reads it under its locks, finds it gone,
+    says so and writes nothing (it used to fail on the foreign key)."""
+    configure(account_mode="salesperson")
+    owner = UserFactory()
+    lead = LeadFactory(owner=owner)
+    picked = AccountFactory(name="Northwind")
+    locked, release = threading.Event(), threading.Event()
+    leads_lock = locking.leads_lock
+
+    def lock_then_wait(*args: Any) -> Any:
+        found = leads_lock(*args)
+        locked.set()
+        assert release.wait(THREAD_TIMEOUT)
+        return found
+
+    decisions = QualifyDecisions(
+        account=RecordDecision(choice=Choice.EXISTING, existing_id=picked.pk)
+    )
+    with mock.patch.object(locking, "leads_lock", lock_then_wait):
+        thread, outcome = start_thread(
+            partial(lead_qualify, lead_id=lead.pk, acting_user=owner, decisions=decisions)
+        )
+        try:
+            assert locked.wait(THREAD_TIMEOUT)
+            Account.objects.filter(pk=picked.pk).delete()
+        finally:
+            release.set()
+        join(thread)
+
+    assert isinstance(outcome.error, QualifyValidationError), outcome.error
+    [problem] = outcome.error.problems
+    assert problem.message == EXISTING_NOT_FOUND.format(record="account")
+    assert_left_open_with_nothing(lead)
+
+
+def test_an_account_being_linked_cannot_be_deleted_until_the_qualify_commits():
+    """The qualify holds the linked account's row (FOR NO KEY UPDATE) from its lookup to its
+    commit: a delete that comes meanwhile waits (seen in pg_stat_activity), so the qualify
+    never links a record that vanishes under it."""
+    configure(account_mode="salesperson")
+    owner = UserFactory()
+    lead = LeadFactory(owner=owner)
+    picked = AccountFactory(name="Northwind")
+    found, release = threading.Event(), threading.Event()
+    contacts_find = duplicates.contacts_find
+
+    def find_then_wait(**kwargs: Any) -> Any:
+        result = contacts_find(**kwargs)
+        found.set()
+        assert release.wait(THREAD_TIMEOUT)
+        return result
+
+    decisions = QualifyDecisions(
+        account=RecordDecision(choice=Choice.EXISTING, existing_id=picked.pk)
+    )
+    with mock.patch.object(duplicates, "contacts_find", find_then_wait):
+        thread, outcome = start_thread(
+            partial(lead_qualify, lead_id=lead.pk, acting_user=owner, decisions=decisions)
+        )
+        try:
+            assert found.wait(THREAD_TIMEOUT)
+            deleter, deleted = start_thread(
+                lambda: connection.cursor().execute(
+                    "DELETE FROM crm_account WHERE id = %s", [picked.pk]
+                )
+            )
+            wait_until(sessions_waiting_for_a_lock, timeout=10, what="the delete to block")
+        finally:
+            release.set()
+        join(thread)
+        join(deleter)
+
+    assert outcome.error is None, outcome.error
+    assert outcome.value.account.pk == picked.pk
+    # The delete ran after the commit: the database refused it (the new opportunity and the
+    # lead now point at the account), instead of the qualify failing.
+    assert deleted.error is not None
+    assert Account.objects.filter(pk=picked.pk).exists()

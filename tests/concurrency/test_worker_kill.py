@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from crm.models import Account, Contact, Opportunity
 from leads.models import Lead, LeadOrigin, LeadState
-from qualification import bulk
+from qualification.engine import BulkOptions, bulk
 from qualification.models import BulkJobStatus, BulkQualifyJob, Qualification
 from qualification.tasks import (
     bulk_job_can_resume,
@@ -177,9 +177,7 @@ def _killed_half_way(workers: list[Worker], tmp_path: Path) -> tuple[BulkQualify
     job = bulk_qualify_job_start(
         lead_ids=ids,
         acting_user=owner,
-        create_account=True,
-        create_contact=True,
-        create_opportunity=True,
+        options=BulkOptions(),
     )
     first_task = job.task_id
     assert DBTaskResult.objects.get(id=first_task).status == "READY"
@@ -296,9 +294,7 @@ def test_after_a_kill_a_worker_running_another_job_recovers_it(workers, tmp_path
     other_job = bulk_qualify_job_start(
         lead_ids=[lead.pk for lead in others],
         acting_user=owner,
-        create_account=False,
-        create_contact=False,
-        create_opportunity=False,
+        options=BulkOptions(create_account=False, create_contact=False, create_opportunity=False),
     )
 
     _start(workers, tmp_path / "worker-2.log")

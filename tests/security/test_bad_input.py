@@ -36,15 +36,15 @@ from leads.services import (
     LEAD_NOT_CLOSED,
     LEAD_NOT_YOURS,
 )
-from qualification.bulk import LEAD_NOT_OWNED
 from qualification.engine import (
     EXISTING_NOT_FOUND,
     LEAD_ALREADY_QUALIFIED,
+    LEAD_NOT_OWNED,
     OPPORTUNITY_NEEDS_CUSTOMER,
     REQUIRED,
     TOO_MANY_OPPORTUNITIES,
 )
-from qualification.forms import CHOOSE_ONE, EXISTING_GONE, PICK_DUPLICATE, SETTINGS_CHANGED
+from qualification.forms import CHOOSE_ONE, PICK_DUPLICATE, SETTINGS_CHANGED
 from qualification.models import QualificationSettings
 from qualification.services import (
     QUICK_CREATE_TWICE,
@@ -563,7 +563,7 @@ CASES: dict[str, Case] = {
     "pane-missing-existing-account": Case(
         qualify_url(),
         pane_post(**{"account-choice": "existing", "account-existing": str(MISSING)}),
-        message=EXISTING_GONE.format(record="account"),
+        message=EXISTING_NOT_FOUND.format(record="account"),
         htmx=True,
         setup=side_pane,
     ),
@@ -574,17 +574,39 @@ CASES: dict[str, Case] = {
         htmx=True,
         setup=side_pane,
     ),
+    # "²" is a digit to str.isdigit() but not to int(): once a 500.
+    "pane-superscript-existing-account": Case(
+        qualify_url(),
+        pane_post(**{"account-choice": "existing", "account-existing": "²"}),
+        message=MSG_WHOLE_NUMBER,
+        htmx=True,
+        setup=side_pane,
+    ),
+    "pane-superscript-opportunity-index": Case(
+        qualify_url(),
+        pane_post(**{"opportunity-index": ["0", "²"], "opportunity-0-topic": ""}),
+        message=REQUIRED,
+        htmx=True,
+        setup=side_pane,
+    ),
+    "pane-superscript-remove-opportunity": Case(
+        qualify_url(),
+        pane_post(**{"remove_opportunity": "²", "opportunity-0-topic": ""}),
+        message=REQUIRED,
+        htmx=True,
+        setup=side_pane,
+    ),
     "pane-huge-existing-account": Case(
         qualify_url(),
         pane_post(**{"account-choice": "existing", "account-existing": HUGE}),
-        message=EXISTING_GONE.format(record="account"),
+        message=EXISTING_NOT_FOUND.format(record="account"),
         htmx=True,
         setup=side_pane,
     ),
     "pane-missing-existing-contact": Case(
         qualify_url(),
         pane_post(**{"contact-choice": "existing", "contact-existing": str(MISSING)}),
-        message=EXISTING_GONE.format(record="contact"),
+        message=EXISTING_NOT_FOUND.format(record="contact"),
         htmx=True,
         setup=side_pane,
     ),
@@ -635,14 +657,14 @@ CASES: dict[str, Case] = {
         pane_post(
             duplicate_action="use", duplicate_types="account", duplicate_account=str(MISSING)
         ),
-        message=EXISTING_GONE.format(record="account"),
+        message=EXISTING_NOT_FOUND.format(record="account"),
         htmx=True,
         setup=side_pane_with_duplicates,
     ),
     "pane-duplicate-dialog-huge-pick": Case(
         qualify_url(),
         pane_post(duplicate_action="use", duplicate_types="contact", duplicate_contact=HUGE),
-        message=EXISTING_GONE.format(record="contact"),
+        message=EXISTING_NOT_FOUND.format(record="contact"),
         htmx=True,
         setup=side_pane_with_duplicates,
     ),
@@ -1039,6 +1061,14 @@ GARBAGE_READS: dict[str, Callable[[World], str]] = {
     "opportunity-form": lambda w: (
         reverse("qualification:qualify-opportunity-form", args=[w.lead.pk])
         + f"?index={HUGE}&remove=-1&opportunity-index=abc&opportunity-index=100"
+    ),
+    "opportunity-form-superscripts": lambda w: (
+        reverse("qualification:qualify-opportunity-form", args=[w.lead.pk])
+        + "?index=%C2%B2&remove=%C2%B3&opportunity-index=%C2%B2"
+    ),
+    "record-search-superscript": lambda w: (
+        reverse("qualification:qualify-record-search", args=[w.lead.pk, "account"])
+        + "?account-existing=%C2%B2&account-q=Con"
     ),
 }
 

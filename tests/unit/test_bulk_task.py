@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from leads.models import Lead, LeadState
-from qualification import bulk, tasks
-from qualification.engine import LEAD_CLOSED
+from qualification import tasks
+from qualification.engine import LEAD_CLOSED, BulkOptions, bulk
 from qualification.models import BulkJobStatus, BulkQualifyJob, Qualification
 from qualification.tasks import (
     BulkJobNotResumableError,
@@ -187,7 +187,9 @@ def test_start_queues_the_task_with_the_job(salesperson):
     leads = [LeadFactory(owner=salesperson) for _ in range(2)]
 
     job = bulk_qualify_job_start(
-        lead_ids=[leads[0].pk, leads[1].pk, leads[0].pk], acting_user=salesperson, **ALL
+        lead_ids=[leads[0].pk, leads[1].pk, leads[0].pk],
+        acting_user=salesperson,
+        options=BulkOptions(),
     )
 
     job.refresh_from_db()
@@ -209,7 +211,7 @@ def test_the_job_and_its_task_commit_together(salesperson, monkeypatch):
 
     monkeypatch.setattr(tasks, "bulk_qualify_job_run", SimpleNamespace(enqueue=fails))
     with pytest.raises(RuntimeError):
-        bulk_qualify_job_start(lead_ids=[lead.pk], acting_user=salesperson, **ALL)
+        bulk_qualify_job_start(lead_ids=[lead.pk], acting_user=salesperson, options=BulkOptions())
 
     assert not BulkQualifyJob.objects.exists()
 
@@ -281,7 +283,7 @@ def test_on_postgresql_a_job_nobody_holds_is_orphaned_at_once(salesperson):
 def test_a_task_whose_job_another_worker_holds_exits_at_once(salesperson):
     leads = [LeadFactory(owner=salesperson) for _ in range(2)]
     job = bulk_qualify_job_start(
-        lead_ids=[lead.pk for lead in leads], acting_user=salesperson, **ALL
+        lead_ids=[lead.pk for lead in leads], acting_user=salesperson, options=BulkOptions()
     )
 
     with _run_by_another_worker(job):
@@ -307,7 +309,7 @@ def test_a_task_releases_its_jobs_lock_when_it_ends(salesperson):
 def test_recover_queues_again_a_job_whose_worker_is_gone(salesperson, small_chunks):
     leads = [LeadFactory(owner=salesperson) for _ in range(4)]
     job = bulk_qualify_job_start(
-        lead_ids=[lead.pk for lead in leads], acting_user=salesperson, **ALL
+        lead_ids=[lead.pk for lead in leads], acting_user=salesperson, options=BulkOptions()
     )
     dead_task = job.task_id
     DBTaskResult.objects.filter(id=dead_task).update(status="RUNNING")
@@ -329,7 +331,9 @@ def test_recover_queues_again_a_job_whose_worker_is_gone(salesperson, small_chun
 def test_recover_leaves_alone_the_jobs_that_have_a_worker_or_are_over(salesperson):
     lead = LeadFactory(owner=salesperson)
     # Stalled all of them; the first one's task still waits in the queue.
-    waiting = bulk_qualify_job_start(lead_ids=[lead.pk], acting_user=salesperson, **ALL)
+    waiting = bulk_qualify_job_start(
+        lead_ids=[lead.pk], acting_user=salesperson, options=BulkOptions()
+    )
     running = _job(salesperson, [lead])
     jobs = [waiting, running]
     for job in jobs:
@@ -354,7 +358,9 @@ def test_recover_leaves_alone_the_jobs_that_have_a_worker_or_are_over(salesperso
 def test_a_task_recovers_the_jobs_that_lost_their_worker_before_its_own(salesperson):
     lead, other = LeadFactory(owner=salesperson), LeadFactory(owner=salesperson)
     orphan = _lose_its_worker(_job(salesperson, [lead]))
-    job = bulk_qualify_job_start(lead_ids=[other.pk], acting_user=salesperson, **ALL)
+    job = bulk_qualify_job_start(
+        lead_ids=[other.pk], acting_user=salesperson, options=BulkOptions()
+    )
 
     bulk_qualify_job_run.call(job.pk)
 
@@ -391,9 +397,7 @@ def test_the_worker_runs_a_queued_job():
     job = bulk_qualify_job_start(
         lead_ids=[lead.pk for lead in leads],
         acting_user=owner,
-        create_account=False,
-        create_contact=False,
-        create_opportunity=False,
+        options=BulkOptions(create_account=False, create_contact=False, create_opportunity=False),
     )
     call_command(
         "db_worker", "--batch", "--interval", "0", "--no-startup-delay", "--no-reload", verbosity=0
@@ -403,3 +407,48 @@ def test_the_worker_runs_a_queued_job():
     assert job.status == BulkJobStatus.DONE and job.qualified_count == 3
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
     assert Lead.objects.filter(state=LeadState.QUALIFIED).count() == 3
+
+
+def test_the_same_selection_started_twice_gives_one_job(salesperson):
+    leads = [LeadFactory(owner=salesperson) for _ in range(3)]
+    ids = [lead.pk for lead in leads]
+
+    first = bulk_qualify_job_start(lead_ids=ids, acting_user=salesperson, options=BulkOptions())
+    again = bulk_qualify_job_start(
+        lead_ids=list(reversed(ids)), acting_user=salesperson, options=BulkOptions()
+    )
+
+    assert again == first
+    assert BulkQualifyJob.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_other_options_or_a_finished_job_start_a_new_one(salesperson):
+    ids = [LeadFactory(owner=salesperson).pk]
+    first = bulk_qualify_job_start(lead_ids=ids, acting_user=salesperson, options=BulkOptions())
+    other = bulk_qualify_job_start(
+        lead_ids=ids, acting_user=salesperson, options=BulkOptions(create_opportunity=False)
+    )
+    bulk_qualify_job_run.call(first.pk)
+    bulk_qualify_job_run.call(other.pk)
+
+    later = bulk_qualify_job_start(lead_ids=ids, acting_user=salesperson, options=BulkOptions())
+
+    assert len({first.pk, other.pk, later.pk}) == 3
+
+
+def test_a_job_counts_what_its_leads_became(salesperson, small_chunks):
+    AccountFactory(name="Known Co", website="")
+    leads = [
+        LeadFactory(owner=salesperson, company_name=name, website="", email="")
+        for name in ("Known Co", "New Co", "New Co", "Other Co")
+    ]
+    job = _job(salesperson, leads)
+
+    bulk_qualify_job_run.call(job.pk)
+
+    job.refresh_from_db()
+    assert job.qualified_count == 4
+    assert (job.accounts_created, job.accounts_linked) == (2, 2)
+    assert (job.contacts_created, job.contacts_linked) == (4, 0)
+    assert job.opportunities_created == 4

@@ -16,24 +16,53 @@ from qualification.duplicates import (
     ContactKeys,
     DuplicateRules,
     MatchKeyKind,
-    account_duplicates,
-    account_duplicates_for,
     account_keys_of,
-    contact_duplicates,
-    contact_duplicates_for,
+    accounts_find,
     contact_keys_of,
+    contacts_find,
     match_key_lock_id,
     match_key_lock_ids,
     match_keys_lock,
 )
-from qualification.engine import qualification_plan
-from tests.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 # SQLite serialises writers itself: there the lock makes no query.
 LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
 BIGINT = range(-(2**63), 2**63)
+ALL_RULES = DuplicateRules()
+
+
+def account_duplicates(*, name: str, website: str = "", rules: DuplicateRules = ALL_RULES):
+    """The duplicates one new account would have (the engine asks for many at once)."""
+    keys = account_keys_of(name=name, website=website, rules=rules)
+    matches, _ = accounts_find(names={keys.name}, domains={keys.domain}, rules=rules)
+    return matches.for_candidate(name=keys.name, domain=keys.domain)
+
+
+def contact_duplicates(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    account_id: int | None = None,
+    company_name: str = "",
+    rules: DuplicateRules = ALL_RULES,
+):
+    """The duplicates one new contact would have, under an existing account or a company."""
+    keys = contact_keys_of(first_name=first_name, last_name=last_name, email=email, rules=rules)
+    full_name = normalize_full_name(first_name, last_name)
+    company = normalize_company_name(company_name) if company_name.strip() else ""
+    matches, _ = contacts_find(
+        emails={keys.email},
+        names_in_accounts={(account_id, full_name)} if account_id else set(),
+        names_in_companies={(company, full_name)} if company else set(),
+        rules=rules,
+    )
+    return matches.for_candidate(
+        email=keys.email, full_name=full_name, account_id=account_id, company=company
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,18 +159,22 @@ def test_it_follows_the_contact_rules():
 def test_it_looks_up_many_account_candidates_in_one_query(django_assert_num_queries):
     contoso = AccountFactory(name="Contoso Ltd", website="https://contoso.example")
     fabrikam = AccountFactory(name="Fabrikam", website="https://fabrikam.example")
-    AccountFactory(name="Northwind", website="https://northwind.example")
+    northwind = AccountFactory(name="Northwind", website="https://northwind.example")
 
     with django_assert_num_queries(1):
-        matches = account_duplicates_for(
+        matches, by_id = accounts_find(
             names={"contoso", "tailspin", normalize_company_name("Fabrikam Inc")},
             domains={"fabrikam.example", "adatum.example"},
+            ids={northwind.pk},
+            rules=ALL_RULES,
         )
 
     assert matches.by_name == {"contoso": [contoso], "fabrikam": [fabrikam]}
     assert matches.by_domain == {"fabrikam.example": [fabrikam]}
     assert matches.for_candidate(name="fabrikam", domain="fabrikam.example") == [fabrikam]
     assert matches.for_candidate(name="tailspin", domain="adatum.example") == []
+    # The record the qualify links comes in the same query, and is no match.
+    assert by_id == {northwind.pk: northwind}
 
 
 def test_it_looks_up_many_contact_candidates_in_one_query(django_assert_num_queries):
@@ -154,10 +187,11 @@ def test_it_looks_up_many_contact_candidates_in_one_query(django_assert_num_quer
     ContactFactory(first_name="Bo", last_name="Berg", email="", account=fabrikam)
 
     with django_assert_num_queries(1):
-        matches = contact_duplicates_for(
+        matches, _ = contacts_find(
             emails={"ann@contoso.example", "nobody@example.com"},
             names_in_accounts={(contoso.pk, normalize_full_name("Bo", "Berg"))},
             names_in_companies={("fabrikam", normalize_full_name("Cy", "Chan"))},
+            rules=ALL_RULES,
         )
 
     assert matches.by_email == {"ann@contoso.example": [by_email]}
@@ -167,8 +201,21 @@ def test_it_looks_up_many_contact_candidates_in_one_query(django_assert_num_quer
 
 def test_it_makes_no_query_without_keys(django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert account_duplicates_for(names={""}, domains=set()).by_name == {}
-        assert contact_duplicates_for(emails={""}).by_email == {}
+        assert accounts_find(names={""}, domains=set(), rules=ALL_RULES) == (
+            accounts_find(rules=None)
+        )
+        assert contacts_find(emails={""}, rules=ALL_RULES)[0].by_email == {}
+
+
+def test_it_finds_only_the_linked_records_when_detection_is_off(django_assert_num_queries):
+    contoso = AccountFactory(name="Contoso")
+    AccountFactory(name="Contoso Ltd")
+
+    with django_assert_num_queries(1):
+        matches, by_id = accounts_find(names={"contoso"}, ids={contoso.pk}, rules=None)
+
+    assert matches.by_name == {}
+    assert by_id == {contoso.pk: contoso}
 
 
 def _query_plan(sql: str) -> str:
@@ -292,38 +339,11 @@ def test_it_refuses_to_lock_outside_a_transaction():
         match_keys_lock(accounts=[AccountKeys(name="contoso")])
 
 
-# The plan without duplicate lookups ------------------------------------------------------------
-
-
-@pytest.fixture
-def fabrikam_lead():
-    return LeadFactory(
-        company_name="Fabrikam, Inc.", website="", email="nina.novak@fabrikam.example"
-    )
-
-
-def test_the_plan_skips_the_duplicate_lookups_when_asked(fabrikam_lead, django_assert_num_queries):
-    AccountFactory(name="Fabrikam", website="")
-    ContactFactory(email="nina.novak@fabrikam.example")
-    qualification_plan(lead=fabrikam_lead)  # the settings row exists from here on
-
-    # settings, mappings
-    with django_assert_num_queries(2):
-        plan = qualification_plan(lead=fabrikam_lead, with_duplicates=False)
-
-    assert plan.account.duplicates == [] and plan.contact.duplicates == []
-    assert not plan.has_duplicates
-    assert plan.account.initial["name"] == "Fabrikam, Inc."
-
-
-def test_the_plan_looks_duplicates_up_by_default(fabrikam_lead, django_assert_num_queries):
-    account = AccountFactory(name="Fabrikam", website="")
-    contact = ContactFactory(email="nina.novak@fabrikam.example")
-    qualification_plan(lead=fabrikam_lead)
-
-    # settings, mappings, account duplicates, contact duplicates
-    with django_assert_num_queries(4):
-        plan = qualification_plan(lead=fabrikam_lead)
-
-    assert plan.account.duplicates == [account]
-    assert plan.contact.duplicates == [contact]
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("★★★", "★★★"), (" +++ ", "+++"), ("🚀  🚀", "🚀 🚀"), ("The Company", "the company")],
+)
+def test_a_name_without_words_keeps_a_match_key(name, key):
+    # A name of symbols only would otherwise normalise to "" and escape detection.
+    assert normalize_company_name(name) == key
+    assert normalize_company_name(name.upper()) == key

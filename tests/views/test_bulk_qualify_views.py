@@ -13,8 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from leads.forms import SELECT_LEADS_FIRST
 from leads.models import Lead, LeadState
-from qualification.bulk import LEAD_NOT_OWNED
-from qualification.engine import LEAD_CLOSED
+from qualification.engine import LEAD_CLOSED, LEAD_NOT_OWNED
 from qualification.models import (
     BulkJobStatus,
     BulkQualifyJob,
@@ -384,4 +383,39 @@ def test_a_job_whose_task_waits_in_the_queue_offers_no_resume(sales_client, sale
     assert "Resume" not in page
     response = sales_client.post(_job_url(job))
     assert BULK_JOB_NOT_RESUMABLE in response.content.decode()
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_result_says_what_the_leads_became_in_a_stable_order(sales_client, salesperson):
+    AccountFactory(name="Known Co", website="")
+    AccountFactory(name="Twice Co", website="")
+    AccountFactory(name="Twice Co Ltd", website="")
+    leads = [
+        LeadFactory(owner=salesperson, company_name=name, website="", email="")
+        for name in ("Known Co", "New Co", "New Co")
+    ]
+    review = LeadFactory(owner=salesperson, company_name="Twice Co", website="", email="")
+    closed = LeadFactory(owner=salesperson, disqualified=True)
+
+    html = _post(sales_client, [*leads, review, closed], confirm="1", **CREATE_ALL).content.decode()
+
+    assert "<strong>3 leads qualified</strong>; 2 not qualified." in html
+    assert "Accounts</a>: 1 created, 2 linked" in html
+    assert "Contacts</a>: 3 created, 0 linked" in html
+    assert "Opportunities</a>: 3 created" in html
+    assert html.index("What the qualified leads became") < html.index("Needs review (1)")
+    assert html.index("Needs review (1)") < html.index("Not qualified (1)")
+    reason = "2 existing accounts match “Twice Co”: open the lead to choose one."
+    assert _issue(review, reason) in html
+
+
+def test_a_large_selection_posted_twice_runs_one_job(sales_client, salesperson, settings):
+    settings.BULK_QUALIFY_BACKGROUND_THRESHOLD = 2
+    leads = [LeadFactory(owner=salesperson) for _ in range(3)]
+
+    first = _post(sales_client, leads, confirm="1", **CREATE_ALL)
+    second = _post(sales_client, leads, confirm="1", **CREATE_ALL)
+
+    job = BulkQualifyJob.objects.get()
+    assert first.headers["HX-Redirect"] == second.headers["HX-Redirect"] == _job_url(job)
     assert DBTaskResult.objects.count() == 1

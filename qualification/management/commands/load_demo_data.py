@@ -588,11 +588,11 @@ class DemoData:
             # Link the existing records, as a salesperson would in the duplicate dialog.
             if duplicates.accounts:
                 decisions.account = RecordDecision(
-                    choice=Choice.EXISTING, existing_id=duplicates.accounts[0].pk
+                    choice=Choice.EXISTING, existing_id=duplicates.accounts[0].pk, matched=True
                 )
             if duplicates.contacts:
                 decisions.contact = RecordDecision(
-                    choice=Choice.EXISTING, existing_id=duplicates.contacts[0].pk
+                    choice=Choice.EXISTING, existing_id=duplicates.contacts[0].pk, matched=True
                 )
             try:
                 lead_qualify(

@@ -1,4 +1,4 @@
-"""qualification_plan: what Qualify will create, what the salesperson decides, which duplicates."""
+"""qualification_plan: what Qualify will create, what the salesperson decides, which screen."""
 
 from __future__ import annotations
 
@@ -7,18 +7,13 @@ from decimal import Decimal
 import pytest
 
 from crm.models import Need, PurchaseTimeframe
-from qualification.engine import PlanMode, qualification_plan
+from qualification.engine import PlanMode, ScreenKind, qualification_plan
 from qualification.models import CreationMode, Experience, QualificationSettings
-from qualification.services import field_mapping_create, qualification_settings_update
+from qualification.services import field_mapping_create
 from tests.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.unit.engine.conftest import configure
 
 pytestmark = pytest.mark.django_db
-
-
-def configure(**fields: object) -> QualificationSettings:
-    return qualification_settings_update(
-        qualification_settings=QualificationSettings.load(), **fields
-    )
 
 
 def modes(plan) -> tuple[str, str, str]:
@@ -50,8 +45,7 @@ def test_it_plans_everything_automatic_for_legacy_automatic(lead):
     plan = qualification_plan(lead=lead)
 
     assert modes(plan) == (PlanMode.AUTOMATIC, PlanMode.AUTOMATIC, PlanMode.AUTOMATIC)
-    assert not plan.needs_salesperson
-    assert not plan.is_legacy_dialog
+    assert plan.screen == ScreenKind.AUTOMATIC
     assert plan.max_opportunities == 1
     assert not plan.will_summarize
 
@@ -62,8 +56,7 @@ def test_it_plans_the_legacy_dialog_for_legacy_manual(lead):
     plan = qualification_plan(lead=lead)
 
     assert modes(plan) == (PlanMode.SALESPERSON, PlanMode.SALESPERSON, PlanMode.SALESPERSON)
-    assert plan.is_legacy_dialog
-    assert plan.needs_salesperson
+    assert plan.screen == ScreenKind.LEGACY
     assert plan.max_opportunities == 1
 
 
@@ -79,7 +72,7 @@ def test_it_ignores_the_per_type_modes_in_the_legacy_experience(lead):
     plan = qualification_plan(lead=lead)
 
     assert modes(plan) == (PlanMode.AUTOMATIC, PlanMode.AUTOMATIC, PlanMode.AUTOMATIC)
-    assert not plan.needs_salesperson
+    assert plan.screen == ScreenKind.AUTOMATIC
 
 
 def test_it_plans_everything_automatic_for_new_all_automatic(lead):
@@ -88,8 +81,7 @@ def test_it_plans_everything_automatic_for_new_all_automatic(lead):
     plan = qualification_plan(lead=lead)
 
     assert modes(plan) == (PlanMode.AUTOMATIC, PlanMode.AUTOMATIC, PlanMode.AUTOMATIC)
-    assert not plan.needs_salesperson
-    assert not plan.is_legacy_dialog
+    assert plan.screen == ScreenKind.AUTOMATIC
 
 
 @pytest.mark.parametrize(
@@ -106,8 +98,7 @@ def test_it_opens_the_side_pane_for_each_salesperson_type(lead, record_type, exp
     plan = qualification_plan(lead=lead)
 
     assert modes(plan) == expected
-    assert plan.needs_salesperson
-    assert not plan.is_legacy_dialog
+    assert plan.screen == ScreenKind.PANE
 
 
 def test_it_allows_five_opportunities_only_with_new_salesperson_and_the_switch(lead):
@@ -138,8 +129,6 @@ def test_it_uses_the_existing_account_and_contact_of_the_lead():
     assert plan.account.existing == account
     assert plan.contact.mode == PlanMode.EXISTING
     assert plan.contact.existing == contact
-    assert plan.account.duplicates == []
-    assert plan.contact.duplicates == []
     assert plan.opportunity.initial["account"] == account.pk
     assert plan.opportunity.initial["contact"] == contact.pk
 
@@ -192,39 +181,6 @@ def test_it_applies_a_mapping_an_admin_added(lead):
     assert plan.account.initial["description"] == "Met at the trade show."
 
 
-def test_it_lists_duplicates_of_what_would_be_created(lead):
-    same_company = AccountFactory(name="FABRIKAM LLC", website="")
-    same_email = ContactFactory(email="nina.novak@fabrikam.example")
-
-    plan = qualification_plan(lead=lead)
-
-    assert plan.account.duplicates == [same_company]
-    assert plan.contact.duplicates == [same_email]
-    assert plan.has_duplicates
-
-
-def test_it_lists_no_duplicates_when_detection_is_off(lead):
-    AccountFactory(name="Fabrikam")
-    ContactFactory(email="nina.novak@fabrikam.example")
-    configure(detect_duplicates=False)
-
-    plan = qualification_plan(lead=lead)
-
-    assert plan.account.duplicates == []
-    assert plan.contact.duplicates == []
-
-
-def test_it_follows_each_match_switch(lead):
-    AccountFactory(name="Fabrikam", website="")
-    ContactFactory(email="nina.novak@fabrikam.example")
-    configure(match_account_by_name=False, match_contact_by_email=False)
-
-    plan = qualification_plan(lead=lead)
-
-    assert plan.account.duplicates == []
-    assert plan.contact.duplicates == []
-
-
 def test_it_orders_the_quick_create_fields_with_topic_first(lead):
     configure(
         experience=Experience.NEW,
@@ -238,17 +194,27 @@ def test_it_orders_the_quick_create_fields_with_topic_first(lead):
 
 
 def test_it_reads_the_settings_fresh_for_every_plan(lead):
-    assert not qualification_plan(lead=lead).needs_salesperson
+    assert qualification_plan(lead=lead).screen == ScreenKind.AUTOMATIC
 
     configure(contact_mode=CreationMode.SALESPERSON, summarize_after_qualify=True)
 
     plan = qualification_plan(lead=lead)
-    assert plan.needs_salesperson
+    assert plan.screen == ScreenKind.PANE
     assert plan.will_summarize
+
+
+def test_its_signature_names_the_screen_it_draws(lead):
+    configure(experience=Experience.NEW, account_mode=CreationMode.SALESPERSON)
+    pane = qualification_plan(lead=lead).signature
+
+    configure(account_mode=CreationMode.AUTOMATIC)
+
+    assert qualification_plan(lead=lead).signature != pane
+    assert pane.startswith("pane:")
 
 
 def test_it_plans_in_a_fixed_number_of_queries(lead, django_assert_num_queries):
     QualificationSettings.load()
-    # settings, mappings, account duplicates, contact duplicates
-    with django_assert_num_queries(4):
+    # settings, mappings: the plan looks nothing up (the qualify finds the duplicates).
+    with django_assert_num_queries(2):
         qualification_plan(lead=lead)

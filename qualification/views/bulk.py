@@ -6,38 +6,32 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
-from crm.http import HtmxHttpRequest
+from crm.http import HtmxHttpRequest, navigate, render_dialog
+from crm.selectors import owner_or_manager
 from leads import selectors as lead_selectors
 from leads.forms import LeadSelectionForm
-from qualification.bulk import LEAD_GONE, BulkQualifyOutcome, leads_bulk_qualify
-from qualification.models import BulkJobStatus, BulkQualifyJob, Experience, QualificationSettings
+from leads.services.errors import LEAD_GONE
+from qualification.forms import BulkQualifyOptionsForm
+from qualification.models import BulkJobStatus, BulkQualifyJob
+from qualification.services.bulk_qualify import bulk_qualify_start
 from qualification.tasks import (
+    BREAKDOWN,
     BulkJobError,
     bulk_job_can_resume,
     bulk_qualify_job_resume,
-    bulk_qualify_job_start,
 )
 
 TEMPLATE = "qualification/bulk_qualify.html"
 JOB_TEMPLATE = "qualification/bulk_job_detail.html"
 # The result lists this many leads per list; the rest are counted ("and 12 more").
 ISSUES_SHOWN = 100
-
-
-class BulkQualifyOptionsForm(forms.Form):
-    """Which record types the dialog creates for every selected lead."""
-
-    create_account = forms.BooleanField(label="Account", required=False, initial=True)
-    create_contact = forms.BooleanField(label="Contact", required=False, initial=True)
-    create_opportunity = forms.BooleanField(label="Opportunity", required=False, initial=True)
 
 
 @require_POST
@@ -48,29 +42,16 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
     lead_ids = _selected_ids(request, selection)
     if not lead_ids:
         return _dialog(request, "bulk-qualify-dialog", {"selection": selection, "count": 0})
-    qualification_settings = QualificationSettings.load()
-    automatic = (
-        qualification_settings.experience == Experience.LEGACY
-        and qualification_settings.legacy_create_automatically
-    )
-    options = BulkQualifyOptionsForm(request.POST if "confirm" in request.POST else None)
-    if automatic:
-        options = BulkQualifyOptionsForm({name: True for name in options.fields})
-    if not options.is_bound or not options.is_valid():
-        context = {"selection": selection, "options": options, "count": len(lead_ids)}
+    form = BulkQualifyOptionsForm(request.POST if "confirm" in request.POST else None)
+    options = form.options() if form.is_bound and form.is_valid() else None
+    start = bulk_qualify_start(lead_ids=lead_ids, acting_user=request.user, options=options)
+    if start.ask:
+        context = {"selection": selection, "options": form, "count": len(lead_ids)}
         return _dialog(request, "bulk-qualify-dialog", context)
-    if len(lead_ids) > settings.BULK_QUALIFY_BACKGROUND_THRESHOLD:
-        job = bulk_qualify_job_start(
-            lead_ids=lead_ids, acting_user=request.user, **options.cleaned_data
-        )
-        return _navigate(request, reverse("qualification:bulk-job-detail", args=[job.pk]))
-    outcome = leads_bulk_qualify(
-        lead_ids=lead_ids,
-        acting_user=request.user,
-        qualification_settings=qualification_settings,
-        **options.cleaned_data,
-    )
-    response = _dialog(request, "bulk-result-dialog", _outcome_context(outcome, selection))
+    if start.job is not None:
+        return navigate(request, reverse("qualification:bulk-job-detail", args=[start.job.pk]))
+    context = {"selection": selection, **_result_context(start.outcome)}
+    response = _dialog(request, "bulk-result-dialog", context)
     # The grid reloads itself; a closed lead no longer shows in My Open Leads.
     return trigger_client_event(response, "leadsChanged", {})
 
@@ -87,9 +68,8 @@ def bulk_job_detail(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
         except BulkJobError as exc:
             error = exc.message
         else:
-            return _navigate(request, reverse("qualification:bulk-job-detail", args=[job.pk]))
-    context = {**_job_context(job), "resume_error": error}
-    return render(request, JOB_TEMPLATE, context)
+            return navigate(request, reverse("qualification:bulk-job-detail", args=[job.pk]))
+    return render(request, JOB_TEMPLATE, {**_job_context(job), "resume_error": error})
 
 
 @require_GET
@@ -123,7 +103,6 @@ def _grid_url(selection: LeadSelectionForm) -> str:
 
 
 def _dialog(request: HtmxHttpRequest, partial: str, context: dict[str, Any]) -> HttpResponse:
-    """The dialog swapped into #modal-root (htmx), or the same content as a page without JS."""
     selection = context["selection"]
     context = {
         **context,
@@ -132,13 +111,7 @@ def _dialog(request: HtmxHttpRequest, partial: str, context: dict[str, Any]) -> 
         "selected_ids": selection.cleaned_data["lead_ids"] if selection.is_valid() else [],
         "threshold": settings.BULK_QUALIFY_BACKGROUND_THRESHOLD,
     }
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#{partial}", context)
-    return render(request, TEMPLATE, {**context, "as_page": True, "partial": partial})
-
-
-def _navigate(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return render_dialog(request, TEMPLATE, partial, context)
 
 
 def _issue_rows(issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,11 +129,14 @@ def _issue_rows(issues: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _result_context(
-    *, qualified: int, failures: list[dict[str, Any]], needs_review: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _result_context(result: Any) -> dict[str, Any]:
+    """The result of a bulk outcome or a job, in the order the page lists it: qualified (with
+    what the leads became), needs review, failed."""
+    failures = [_as_dict(issue) for issue in result.failures]
+    needs_review = [_as_dict(issue) for issue in result.needs_review]
     return {
-        "qualified": qualified,
+        "qualified": result.qualified_count,
+        "breakdown": {name: getattr(result, name) for name in BREAKDOWN},
         "failures": _issue_rows(failures[:ISSUES_SHOWN]),
         "failures_hidden": max(0, len(failures) - ISSUES_SHOWN),
         "failure_count": len(failures),
@@ -170,23 +146,14 @@ def _result_context(
     }
 
 
-def _outcome_context(outcome: BulkQualifyOutcome, selection: LeadSelectionForm) -> dict[str, Any]:
-    return {
-        "selection": selection,
-        **_result_context(
-            qualified=outcome.qualified_count,
-            failures=[issue._asdict() for issue in outcome.failures],
-            needs_review=[issue._asdict() for issue in outcome.needs_review],
-        ),
-    }
+def _as_dict(issue: Any) -> dict[str, Any]:
+    return issue if isinstance(issue, dict) else issue._asdict()
 
 
 def _job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
     """The user's own job; a sales manager may follow anyone's."""
     job = get_object_or_404(BulkQualifyJob, pk=job_pk)
-    if job.created_by_id != request.user.pk and not request.user.has_perm(
-        lead_selectors.MANAGE_ALL_LEADS
-    ):
+    if not owner_or_manager(user=request.user, owner_id=job.created_by_id):
         raise Http404
     return job
 
@@ -197,7 +164,5 @@ def _job_context(job: BulkQualifyJob) -> dict[str, Any]:
         "job": job,
         "finished": job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED),
         "can_resume": bulk_job_can_resume(job=job),
-        **_result_context(
-            qualified=job.qualified_count, failures=job.failures, needs_review=job.needs_review
-        ),
+        **_result_context(job),
     }

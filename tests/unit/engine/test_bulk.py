@@ -1,4 +1,5 @@
-"""The bulk qualify engine: set operations, per-lead outcomes, duplicates inside the batch."""
+"""Bulk qualify: the one set-based path over many leads, per-lead outcomes, the policy "link a
+single clear match or send to review", duplicates inside the batch, chunks, query counts."""
 
 from __future__ import annotations
 
@@ -10,21 +11,21 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntry
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
-from qualification import bulk, duplicates
-from qualification.bulk import (
-    CONTACT_NEEDS_LAST_NAME,
-    LEAD_GONE,
-    LEAD_NOT_OWNED,
-    leads_bulk_qualify,
-)
+from qualification import duplicates
 from qualification.engine import (
     ACCOUNT_NEEDS_NAME,
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
+    LEAD_GONE,
+    LEAD_NOT_OWNED,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
+    BulkOptions,
+    bulk,
+    leads_bulk_qualify,
 )
 from qualification.models import (
+    DuplicateDecision,
     FieldMapping,
     Qualification,
     QualificationSettings,
@@ -39,12 +40,12 @@ pytestmark = pytest.mark.django_db
 # makes no query and the SQLite pins are unchanged.
 LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
 
-ALL = {"create_account": True, "create_contact": True, "create_opportunity": True}
+CONTACT_NEEDS_LAST_NAME = "Contact: Last Name: This field is required."
 
 
 def _qualify(user, leads, **options):
     return leads_bulk_qualify(
-        lead_ids=[lead.pk for lead in leads], acting_user=user, **{**ALL, **options}
+        lead_ids=[lead.pk for lead in leads], acting_user=user, options=BulkOptions(**options)
     )
 
 
@@ -359,14 +360,16 @@ def test_it_fails_one_lead_with_a_value_the_record_rejects(salesperson):
     outcome = _qualify(salesperson, [bad, good])
 
     assert outcome.qualified_ids == [good.pk]
-    assert outcome.failures[0].reason == "Contact Email: Enter a valid email address."
+    assert outcome.failures[0].reason == "Contact: Email: Enter a valid email address."
 
 
 def test_it_reports_leads_that_no_longer_exist(salesperson):
     lead = LeadFactory(owner=salesperson)
     gone_id = lead.pk + 1000
 
-    outcome = leads_bulk_qualify(lead_ids=[lead.pk, gone_id], acting_user=salesperson, **ALL)
+    outcome = leads_bulk_qualify(
+        lead_ids=[lead.pk, gone_id], acting_user=salesperson, options=BulkOptions()
+    )
 
     assert outcome.qualified_ids == [lead.pk]
     assert outcome.failures == [(gone_id, f"Lead #{gone_id}", LEAD_GONE)]
@@ -468,7 +471,7 @@ def _queries_for(owner, count: int) -> int:
     # A fresh user object each time: permissions are cached on the instance.
     acting_user = User.objects.get(pk=owner.pk)
     with CaptureQueriesContext(connection) as captured:
-        outcome = leads_bulk_qualify(lead_ids=ids, acting_user=acting_user, **ALL)
+        outcome = leads_bulk_qualify(lead_ids=ids, acting_user=acting_user, options=BulkOptions())
     assert outcome.qualified_count == count
     return len(captured.captured_queries)
 
@@ -489,12 +492,13 @@ def test_the_query_count_does_not_grow_with_the_batch(salesperson):
 def test_it_pins_the_queries_of_one_chunk(salesperson, django_assert_num_queries):
     ids = _many_leads(salesperson, 20)
     ContentType.objects.get_for_models(Lead, Opportunity)
-    # Settings, mappings, permissions (2), the chunk's savepoint and its release, the lock,
-    # [PostgreSQL: the match keys locked], 2 duplicate lookups, 6 inserts (accounts, contacts,
-    # opportunities, origins, qualifications, their opportunity links), 2 timeline inserts,
-    # the leads' update.
-    with django_assert_num_queries(18 + LOCK_QUERIES):
-        leads_bulk_qualify(lead_ids=ids, acting_user=salesperson, **ALL)
+    # Settings, mappings, the chunk's savepoint and its release, the leads locked,
+    # [PostgreSQL: the match keys locked], 2 lookups (duplicates and linked records),
+    # 6 inserts (accounts, contacts, opportunities, origins, qualifications, their
+    # opportunity links), 1 timeline insert, the leads' update. The owner needs no
+    # permission check.
+    with django_assert_num_queries(15 + LOCK_QUERIES):
+        leads_bulk_qualify(lead_ids=ids, acting_user=salesperson, options=BulkOptions())
 
 
 # Match keys locked before the lookups ---------------------------------------------------------
@@ -510,13 +514,9 @@ def test_it_locks_the_chunks_match_keys_before_its_duplicate_lookups(salesperson
 
         return call
 
-    monkeypatch.setattr(bulk, "match_keys_lock", recorded("lock", duplicates.match_keys_lock))
-    monkeypatch.setattr(
-        bulk, "account_duplicates_for", recorded("accounts", duplicates.account_duplicates_for)
-    )
-    monkeypatch.setattr(
-        bulk, "contact_duplicates_for", recorded("contacts", duplicates.contact_duplicates_for)
-    )
+    monkeypatch.setattr(duplicates, "match_keys_lock", recorded("lock", duplicates.match_keys_lock))
+    monkeypatch.setattr(duplicates, "accounts_find", recorded("accounts", duplicates.accounts_find))
+    monkeypatch.setattr(duplicates, "contacts_find", recorded("contacts", duplicates.contacts_find))
     monkeypatch.setattr(bulk, "BULK_QUALIFY_CHUNK_SIZE", 2)
     leads = [LeadFactory(owner=salesperson, company_name="Shared Co") for _ in range(3)]
 
@@ -528,7 +528,7 @@ def test_it_locks_the_chunks_match_keys_before_its_duplicate_lookups(salesperson
 
 def test_it_locks_every_key_a_lead_of_the_chunk_may_create_a_record_under(salesperson, monkeypatch):
     locked = []
-    monkeypatch.setattr(bulk, "match_keys_lock", lambda **keys: locked.append(keys))
+    monkeypatch.setattr(duplicates, "match_keys_lock", lambda **keys: locked.append(keys))
     contoso = LeadFactory(
         owner=salesperson,
         company_name="Contoso, Inc.",
@@ -577,8 +577,64 @@ def test_it_locks_every_key_a_lead_of_the_chunk_may_create_a_record_under(salesp
 def test_it_locks_nothing_when_detection_is_off(salesperson, monkeypatch):
     QualificationSettings.objects.filter(pk=1).update(detect_duplicates=False)
     locked = []
-    monkeypatch.setattr(bulk, "match_keys_lock", lambda **keys: locked.append(keys))
+    monkeypatch.setattr(duplicates, "match_keys_lock", lambda **keys: locked.append(keys))
 
     _qualify(salesperson, [LeadFactory(owner=salesperson)])
 
     assert locked == []
+
+
+# The audit of what duplicate detection did -----------------------------------------------------
+
+
+def test_it_records_a_single_clear_match_as_linked(salesperson):
+    match = AccountFactory(name="Contoso", website="")
+    lead = LeadFactory(owner=salesperson, company_name="CONTOSO LTD", website="")
+
+    _qualify(salesperson, [lead])
+
+    qualification = Qualification.objects.get(lead=lead)
+    assert qualification.bulk
+    assert qualification.account == match and not qualification.account_created
+    assert qualification.account_duplicates == DuplicateDecision.LINKED
+    assert qualification.duplicate_matches["account"] == [{"id": match.pk, "label": "Contoso"}]
+
+
+def test_it_records_a_record_shared_inside_the_batch_as_linked(salesperson):
+    first, second = (
+        LeadFactory(owner=salesperson, company_name=name, website="", email="")
+        for name in ("Adatum", "Adatum Corp")
+    )
+
+    _qualify(salesperson, [first, second])
+
+    creator, sharer = (Qualification.objects.get(lead=lead) for lead in (first, second))
+    assert creator.account_created and creator.account_duplicates == DuplicateDecision.NONE
+    assert not sharer.account_created
+    assert sharer.account_duplicates == DuplicateDecision.LINKED
+    assert sharer.duplicate_matches["account"] == [{"id": creator.account_id, "label": "Adatum"}]
+
+
+@pytest.mark.parametrize("name", ["★★★", "🚀🚀"])
+def test_two_leads_of_a_company_made_of_symbols_get_one_account(salesperson, name):
+    leads = [
+        LeadFactory(owner=salesperson, company_name=name, website="", email="") for _ in range(2)
+    ]
+
+    outcome = _qualify(salesperson, leads)
+
+    assert outcome.qualified_count == 2
+    assert Account.objects.count() == 1
+
+
+def test_it_leaves_for_review_a_lead_whose_existing_contact_is_of_another_account(salesperson):
+    contoso, fabrikam = AccountFactory(name="Contoso"), AccountFactory(name="Fabrikam")
+    ana = ContactFactory(first_name="Ana", last_name="Ruiz", account=fabrikam)
+    lead = LeadFactory(owner=salesperson, existing_account=contoso, existing_contact=ana)
+
+    outcome = _qualify(salesperson, [lead])
+
+    [review] = outcome.needs_review
+    assert review.reason.startswith("Ana Ruiz belongs to Fabrikam, not to Contoso")
+    lead.refresh_from_db()
+    assert lead.state == LeadState.OPEN

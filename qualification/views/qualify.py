@@ -13,23 +13,25 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
-from crm.http import HtmxHttpRequest
-from leads.models import Lead, LeadState
+from crm.errors import DomainError
+from crm.http import HtmxHttpRequest, navigate, render_dialog
+from leads.models import Lead
 from leads.selectors import lead_can_change, lead_get_for_user
+from leads.services.errors import LEAD_CLOSED, LeadClosedError
 from qualification import engine
 from qualification.engine import (
-    LEAD_ALREADY_QUALIFIED,
-    LEAD_CLOSED,
     DuplicatesFoundError,
-    LeadClosedError,
     QualifyPlan,
     QualifyResult,
     QualifyValidationError,
+    ScreenKind,
+    lead_state_check,
     qualification_plan,
 )
 from qualification.forms import (
@@ -44,9 +46,9 @@ from qualification.models import Qualification
 
 TEMPLATE = "qualification/lead_qualify.html"
 SCREEN_PARTIALS = {
-    "pane": "qualify-pane",
-    "legacy": "legacy-dialog",
-    "automatic": "processing-dialog",
+    ScreenKind.PANE: "qualify-pane",
+    ScreenKind.LEGACY: "legacy-dialog",
+    ScreenKind.AUTOMATIC: "processing-dialog",
 }
 LEAD_QUALIFIED_MESSAGE = "Lead qualified."
 
@@ -54,20 +56,11 @@ LEAD_QUALIFIED_MESSAGE = "Lead qualified."
 def _render(
     request: HtmxHttpRequest, lead: Lead, partial: str, context: dict[str, Any]
 ) -> HttpResponse:
-    """The dialog alone for htmx (#modal-root), else the page that shows it in place."""
-    context = {"lead": lead, "screen": partial, "in_page": not request.htmx, **context}
-    return render(request, f"{TEMPLATE}#{partial}" if request.htmx else TEMPLATE, context)
+    return render_dialog(request, TEMPLATE, partial, {"lead": lead, **context})
 
 
 def _message(request: HtmxHttpRequest, lead: Lead, message: str) -> HttpResponse:
     return _render(request, lead, "message-dialog", {"message": message})
-
-
-def _closed_message(request: HtmxHttpRequest, lead: Lead) -> HttpResponse:
-    # A second Qualify of a lead this very screen qualified says so; opening Qualify on any
-    # closed lead says how to reopen it.
-    qualified_again = request.method == "POST" and lead.state == LeadState.QUALIFIED
-    return _message(request, lead, LEAD_ALREADY_QUALIFIED if qualified_again else LEAD_CLOSED)
 
 
 def _screen(request: HtmxHttpRequest, form: QualifyForm) -> HttpResponse:
@@ -79,10 +72,13 @@ def _screen(request: HtmxHttpRequest, form: QualifyForm) -> HttpResponse:
 def lead_qualify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Command bar Qualify: the screen the settings call for (GET), then the qualify (POST)."""
     lead = lead_get_for_user(user=request.user, pk=pk, for_change=True)
-    if lead.is_closed:
-        return _closed_message(request, lead)
-    # The screens never list the plan's duplicates: the engine finds them when it writes.
-    plan = qualification_plan(lead=lead, with_duplicates=False)
+    try:
+        lead_state_check(lead)
+    except LeadClosedError as error:
+        # A second Qualify of a lead this very screen qualified says so; opening Qualify on
+        # any closed lead says how to reopen it.
+        return _message(request, lead, error.message if request.method == "POST" else LEAD_CLOSED)
+    plan = qualification_plan(lead=lead)
     if request.method == "GET":
         return _screen(request, QualifyForm(plan=plan))
     return _qualify_submit(request, plan)
@@ -94,27 +90,53 @@ def _qualify_submit(request: HtmxHttpRequest, plan: QualifyPlan) -> HttpResponse
     if duplicate_choice is not None and duplicate_choice.is_valid():
         data = duplicate_choice.resolved()
     form = QualifyForm(plan=plan, data=data)
-    going_back = duplicate_choice is not None and duplicate_choice.going_back
-    if going_back or not form.is_valid():
+    if (duplicate_choice is not None and duplicate_choice.going_back) or not form.is_valid():
         return _screen(request, form)
     try:
         result = engine.lead_qualify(
             lead_id=plan.lead.pk, acting_user=request.user, decisions=form.decisions(), plan=plan
         )
     except DuplicatesFoundError as duplicates:
-        context = {
-            "form": form,
-            "duplicates": duplicates,
-            "duplicate_choice": duplicate_choice,
-            "carried": carried_fields(data),
-        }
-        return _render(request, plan.lead, "duplicates-dialog", context)
+        context = {"form": form, "duplicates": duplicates, "duplicate_choice": duplicate_choice}
+        return _render(
+            request, plan.lead, "duplicates-dialog", context | {"carried": carried_fields(data)}
+        )
     except QualifyValidationError as error:
-        form.add_engine_errors(error.errors)
+        form.add_engine_problems(error.problems)
         return _screen(request, form)
-    except LeadClosedError as error:
+    except DomainError as error:
         return _message(request, plan.lead, error.message)
     return _qualified_response(request, plan, result)
+
+
+def _record_link(record: Any) -> str:
+    return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record)
+
+
+def qualified_message(result: QualifyResult) -> str:
+    """What the qualify did, with links: "Lead qualified: account Contoso Ltd linked, contact
+    Ana Ruiz created, 2 opportunities created."""
+    parts = []
+    for noun, record, created in (
+        ("account", result.account, result.account_created),
+        ("contact", result.contact, result.contact_created),
+    ):
+        if record is not None:
+            parts.append(
+                format_html(
+                    "{} {} {}", noun, _record_link(record), "created" if created else "linked"
+                )
+            )
+    count = len(result.opportunities)
+    if count:
+        links = format_html_join(", ", "{}", ((_record_link(o),) for o in result.opportunities))
+        noun = "opportunity" if count == 1 else f"{count} opportunities"
+        parts.append(format_html("{} {} created", noun, links))
+    if not parts:
+        return LEAD_QUALIFIED_MESSAGE
+    return format_html(
+        "Lead qualified: {}.", format_html_join(", ", "{}", ((part,) for part in parts))
+    )
 
 
 def _qualified_response(
@@ -123,19 +145,21 @@ def _qualified_response(
     """The "Lead qualified" page when summaries are on, else the primary opportunity, else
     the lead."""
     lead = result.lead
+    message = qualified_message(result)
     if result.summary or plan.will_summarize:
         url = reverse("qualification:lead-qualified", args=[lead.pk, result.qualification.pk])
+        # That page lists the records itself.
+        message = LEAD_QUALIFIED_MESSAGE
     elif result.primary_opportunity is not None:
         url = result.primary_opportunity.get_absolute_url()
     else:
         url = lead.get_absolute_url()
-    messages.success(request, LEAD_QUALIFIED_MESSAGE)
-    if not request.htmx:
-        return redirect(url)
-    response = HttpResponseClientRedirect(url)
-    return trigger_client_event(
-        response, "leadQualified", {"lead": lead.pk, "qualification": result.qualification.pk}
-    )
+    messages.success(request, message)
+    response = navigate(request, url)
+    if request.htmx:
+        event = {"lead": lead.pk, "qualification": result.qualification.pk}
+        trigger_client_event(response, "leadQualified", event)
+    return response
 
 
 @login_required
@@ -144,12 +168,12 @@ def qualify_opportunity_form(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """ "+ New Opportunity" appends a quick-create form; "Remove opportunity" drops one. Both
     re-draw the add button (out of band) so it stops at the plan's maximum."""
     lead = lead_get_for_user(user=request.user, pk=pk, for_change=True)
-    if lead.is_closed:
+    try:
+        lead_state_check(lead)
+    except LeadClosedError:
         # The pane is stale: replace it with the message instead of adding to it.
-        return reswap(retarget(_closed_message(request, lead), "#modal-root"), "innerHTML")
-    change = OpportunityChangeForm(
-        request.GET, plan=qualification_plan(lead=lead, with_duplicates=False)
-    )
+        return reswap(retarget(_message(request, lead, LEAD_CLOSED), "#modal-root"), "innerHTML")
+    change = OpportunityChangeForm(request.GET, plan=qualification_plan(lead=lead))
     adder = change.apply()
     context = {"lead": lead, "new_form": change.new_form, "adder": adder, "oob": True}
     return render(request, f"{TEMPLATE}#opportunity-change", context)

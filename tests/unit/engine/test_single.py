@@ -1,4 +1,5 @@
-"""lead_qualify: one transaction, the lead locked and re-checked, all or nothing."""
+"""lead_qualify: one lead in one transaction, the lead locked and re-checked, all or nothing;
+every settings combination, the summary, existing records, links and the audit record."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
 
 from crm.models import (
     Account,
@@ -23,22 +24,22 @@ from crm.models import (
     TimelineEntryKind,
 )
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
-from qualification import duplicates, engine
+from qualification import duplicates
 from qualification.engine import (
-    ACCOUNT_NEEDS_NAME,
-    EXISTING_NOT_FOUND,
     LEAD_ALREADY_QUALIFIED,
     LEAD_CLOSED,
+    LEAD_NOT_OWNED,
     OPPORTUNITY_CREATED_BODY,
     OPPORTUNITY_CREATED_TITLE,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
     SUMMARY_TITLE,
-    UNKNOWN_FIELD,
     Choice,
     DuplicatesFoundError,
     LeadAlreadyQualifiedError,
     LeadClosedError,
+    LeadGoneError,
+    LeadNotOwnedError,
     QualifyDecisions,
     QualifyValidationError,
     RecordDecision,
@@ -49,9 +50,7 @@ from qualification.models import (
     Experience,
     Qualification,
     QualificationOpportunity,
-    QualificationSettings,
 )
-from qualification.services import qualification_settings_update
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -59,76 +58,19 @@ from tests.factories import (
     TimelineEntryFactory,
     UserFactory,
 )
+from tests.unit.engine.conftest import (
+    LOCK_QUERIES,
+    assert_nothing_written,
+    configure,
+    problems_of,
+    record_counts,
+    timeline_of,
+)
 
 pytestmark = pytest.mark.django_db
 
-# On PostgreSQL the decisive duplicate check is preceded by one statement that takes the
-# advisory locks of the new records' match keys; SQLite already serialises writers, so there
-# the lock makes no query and the SQLite pins are unchanged.
-LOCK_QUERIES = 1 if connection.vendor == "postgresql" else 0
-
 CREATE = RecordDecision(choice=Choice.CREATE)
 SKIP = RecordDecision(choice=Choice.SKIP)
-
-
-def configure(**fields: object) -> QualificationSettings:
-    return qualification_settings_update(
-        qualification_settings=QualificationSettings.load(), **fields
-    )
-
-
-def record_counts() -> dict[str, int]:
-    return {
-        "accounts": Account.objects.count(),
-        "contacts": Contact.objects.count(),
-        "opportunities": Opportunity.objects.count(),
-        "origins": LeadOrigin.objects.count(),
-        "qualifications": Qualification.objects.count(),
-        "timeline": TimelineEntry.objects.exclude(kind=TimelineEntryKind.NOTE).count(),
-    }
-
-
-def timeline_of(record) -> list[TimelineEntry]:
-    return list(
-        TimelineEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).order_by("id")
-    )
-
-
-@pytest.fixture
-def user():
-    return UserFactory(username="qualifier")
-
-
-@pytest.fixture
-def lead():
-    return LeadFactory(
-        topic="Office chairs",
-        first_name="Nina",
-        last_name="Novak",
-        job_title="Buyer",
-        company_name="Fabrikam, Inc.",
-        email="Nina.Novak@Fabrikam.example",
-        website="https://www.fabrikam.example",
-        business_phone="+1 555 100 2000",
-        mobile_phone="+1 555 100 3000",
-        city="Springfield",
-        budget_amount=Decimal("12500.00"),
-        purchase_timeframe=PurchaseTimeframe.THIS_QUARTER,
-        purchase_process=PurchaseProcess.COMMITTEE,
-        need=Need.MUST_HAVE,
-        decision_maker=True,
-        qualification_comments="Wants a demo first.",
-    )
-
-
-def assert_nothing_written(lead: Lead, before: dict[str, int]) -> None:
-    assert record_counts() == before
-    lead.refresh_from_db()
-    assert lead.state == LeadState.OPEN
-    assert lead.parent_account_id is None
-    assert lead.qualifying_opportunity_id is None
 
 
 # Every settings combination --------------------------------------------------------------
@@ -216,7 +158,7 @@ def test_it_refuses_an_opportunity_without_a_customer(lead, user):
         )
 
     assert str(raised.value) == OPPORTUNITY_NEEDS_CUSTOMER
-    assert raised.value.errors == {"opportunity-0": {"__all__": [OPPORTUNITY_NEEDS_CUSTOMER]}}
+    assert problems_of(raised.value) == {("opportunity", 0, None, OPPORTUNITY_NEEDS_CUSTOMER)}
     assert_nothing_written(lead, before)
 
 
@@ -334,7 +276,9 @@ def test_it_refuses_a_sixth_opportunity(lead, user):
             decisions=QualifyDecisions(opportunities=[{"topic": f"D{n}"} for n in range(6)]),
         )
 
-    assert "opportunities" in raised.value.errors
+    [problem] = raised.value.problems
+    assert (problem.record, problem.position, problem.field) == ("opportunity", None, None)
+    assert problem.text == "You can create at most 5 opportunities when you qualify a lead."
     assert_nothing_written(lead, before)
 
 
@@ -429,7 +373,7 @@ def test_it_does_not_wait_for_a_summary_when_the_decisions_are_refused(lead, use
     configure(opportunity_mode=CreationMode.SALESPERSON, summarize_after_qualify=True)
 
     with (
-        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        mock.patch("qualification.summary.lead_summary_build") as summarise,
         pytest.raises(QualifyValidationError),
     ):
         lead_qualify(
@@ -446,7 +390,7 @@ def test_it_does_not_wait_for_a_summary_when_duplicates_stop_the_qualify(lead, u
     AccountFactory(name="Fabrikam", website="")
 
     with (
-        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        mock.patch("qualification.summary.lead_summary_build") as summarise,
         pytest.raises(DuplicatesFoundError),
     ):
         lead_qualify(lead_id=lead.pk, acting_user=user)
@@ -459,18 +403,17 @@ def test_a_double_click_with_summaries_on_answers_already_qualified(lead, user, 
     click's early duplicate check, which then finds the twin's account and contact. The late
     click answers "already qualified", not a duplicate dialog for a qualified lead."""
     configure(summarize_after_qualify=True)
-    lead_get = engine._lead_get
+    accounts_find = duplicates.accounts_find
     twins = []
 
-    def read_then_the_twin_qualifies(*, lead_id: int, lock: bool) -> Lead:
-        found = lead_get(lead_id=lead_id, lock=lock)
-        if not lock and not twins:
-            twins.append(lead_qualify(lead_id=lead_id, acting_user=user, summarize=False))
-        return found
+    def the_twin_qualifies_first(**lookup):
+        if not lookup["lock"] and not twins:
+            twins.append(lead_qualify(lead_id=lead.pk, acting_user=user, summarize=False))
+        return accounts_find(**lookup)
 
-    monkeypatch.setattr(engine, "_lead_get", read_then_the_twin_qualifies)
+    monkeypatch.setattr(duplicates, "accounts_find", the_twin_qualifies_first)
     with (
-        mock.patch("qualification.engine.lead_summary_build") as summarise,
+        mock.patch("qualification.summary.lead_summary_build") as summarise,
         pytest.raises(LeadAlreadyQualifiedError) as refused,
     ):
         lead_qualify(lead_id=lead.pk, acting_user=user)
@@ -500,7 +443,7 @@ def test_an_open_lead_with_duplicates_still_gets_them_from_the_early_check(lead,
 def test_it_uses_the_existing_account_and_contact_of_the_lead(user):
     account = AccountFactory(name="Contoso")
     contact = ContactFactory(account=account)
-    lead = LeadFactory(existing_account=account, existing_contact=contact)
+    lead = LeadFactory(owner=user, existing_account=account, existing_contact=contact)
 
     result = lead_qualify(lead_id=lead.pk, acting_user=user)
 
@@ -519,7 +462,7 @@ def test_it_uses_the_existing_account_and_contact_of_the_lead(user):
 
 def test_it_puts_a_new_contact_under_the_existing_account(user):
     account = AccountFactory(name="Contoso")
-    lead = LeadFactory(existing_account=account)
+    lead = LeadFactory(owner=user, existing_account=account)
 
     result = lead_qualify(lead_id=lead.pk, acting_user=user)
 
@@ -574,7 +517,7 @@ def test_it_keeps_the_audit_record(lead, user):
 
 def test_it_records_the_qualification_on_the_timeline(user):
     account = AccountFactory(name="Contoso")
-    lead = LeadFactory(existing_account=account, first_name="Ann", last_name="Lee")
+    lead = LeadFactory(owner=user, existing_account=account, first_name="Ann", last_name="Lee")
 
     result = lead_qualify(lead_id=lead.pk, acting_user=user)
 
@@ -604,7 +547,7 @@ def test_it_creates_nothing_on_a_second_qualify(lead, user):
 
 
 def test_it_refuses_a_disqualified_lead(user):
-    lead = LeadFactory(disqualified=True)
+    lead = LeadFactory(owner=user, disqualified=True)
 
     with pytest.raises(LeadClosedError) as raised:
         lead_qualify(lead_id=lead.pk, acting_user=user)
@@ -615,7 +558,7 @@ def test_it_refuses_a_disqualified_lead(user):
 
 
 def test_it_reads_the_settings_fresh_for_every_qualify(user):
-    first, second = LeadFactory(), LeadFactory()
+    first, second = LeadFactory(owner=user), LeadFactory(owner=user)
     configure(experience=Experience.LEGACY, legacy_create_automatically=True)
     assert lead_qualify(lead_id=first.pk, acting_user=user).qualification.experience == "legacy"
 
@@ -626,48 +569,35 @@ def test_it_reads_the_settings_fresh_for_every_qualify(user):
     assert result.summary
 
 
-# All or nothing ------------------------------------------------------------------------------
-
-
-def test_it_writes_nothing_when_the_second_opportunity_is_invalid(lead, user):
-    configure(opportunity_mode=CreationMode.SALESPERSON, allow_multiple_opportunities=True)
+def test_it_refuses_a_lead_the_user_does_not_own(lead):
+    other = UserFactory(salesperson=True)
     before = record_counts()
 
-    with pytest.raises(QualifyValidationError) as raised:
-        lead_qualify(
-            lead_id=lead.pk,
-            acting_user=user,
-            decisions=QualifyDecisions(
-                opportunities=[
-                    {"topic": "Fine"},
-                    {"topic": "", "budget_amount": Decimal("-1"), "need": "someday"},
-                ]
-            ),
-        )
+    with pytest.raises(LeadNotOwnedError) as raised:
+        lead_qualify(lead_id=lead.pk, acting_user=other)
 
-    errors = raised.value.errors
-    assert set(errors) == {"opportunity-1"}
-    assert errors["opportunity-1"]["topic"] == ["This field is required."]
-    assert errors["opportunity-1"]["budget_amount"] == [
-        "Ensure this value is greater than or equal to 0."
-    ]
-    assert "someday" in errors["opportunity-1"]["need"][0]
+    assert str(raised.value) == LEAD_NOT_OWNED
     assert_nothing_written(lead, before)
 
 
-def test_it_refuses_a_budget_above_one_trillion(lead, user):
-    configure(opportunity_mode=CreationMode.SALESPERSON)
+def test_a_sales_manager_qualifies_anyones_lead(lead):
+    manager = UserFactory(manager=True)
 
-    with pytest.raises(QualifyValidationError) as raised:
-        lead_qualify(
-            lead_id=lead.pk,
-            acting_user=user,
-            decisions=QualifyDecisions(
-                opportunities=[{"topic": "Big", "budget_amount": Decimal("1000000000000.01")}]
-            ),
-        )
+    result = lead_qualify(lead_id=lead.pk, acting_user=manager)
 
-    assert "budget_amount" in raised.value.errors["opportunity-0"]
+    assert result.qualification.qualified_by == manager
+    assert result.account.owner == lead.owner  # the records belong to the lead's owner
+
+
+def test_it_refuses_a_lead_that_is_gone(lead, user):
+    lead_id = lead.pk
+    lead.delete()
+
+    with pytest.raises(LeadGoneError):
+        lead_qualify(lead_id=lead_id, acting_user=user)
+
+
+# All or nothing ------------------------------------------------------------------------------
 
 
 def test_it_writes_nothing_when_the_database_fails_half_way(lead, user):
@@ -684,230 +614,13 @@ def test_it_writes_nothing_when_the_database_fails_half_way(lead, user):
     assert_nothing_written(lead, before)
 
 
-def test_it_refuses_an_existing_record_that_is_gone(lead, user):
-    configure(account_mode=CreationMode.SALESPERSON)
-    gone = AccountFactory()
-    gone_id = gone.pk
-    gone.delete()
-    before = record_counts()
-
-    with pytest.raises(QualifyValidationError) as raised:
-        lead_qualify(
-            lead_id=lead.pk,
-            acting_user=user,
-            decisions=QualifyDecisions(
-                account=RecordDecision(choice=Choice.EXISTING, existing_id=gone_id)
-            ),
-        )
-
-    assert raised.value.errors == {
-        "account": {"existing_id": [EXISTING_NOT_FOUND.format(record="account")]}
-    }
-    assert_nothing_written(lead, before)
-
-
-def test_it_refuses_a_field_the_salesperson_may_not_set(lead, user):
-    configure(opportunity_mode=CreationMode.SALESPERSON)
-
-    with pytest.raises(QualifyValidationError) as raised:
-        lead_qualify(
-            lead_id=lead.pk,
-            acting_user=user,
-            decisions=QualifyDecisions(opportunities=[{"topic": "A", "stage": "close"}]),
-        )
-
-    assert raised.value.errors == {"opportunity-0": {"stage": [UNKNOWN_FIELD]}}
-
-
-def test_it_refuses_a_new_account_without_a_name(user):
-    lead = LeadFactory(company_name="")
-    configure(account_mode=CreationMode.SALESPERSON)
-
-    with pytest.raises(QualifyValidationError) as raised:
-        lead_qualify(lead_id=lead.pk, acting_user=user, decisions=QualifyDecisions(account=CREATE))
-
-    assert raised.value.errors == {"account": {"name": [ACCOUNT_NEEDS_NAME]}}
-
-
 def test_it_skips_an_automatic_account_without_a_company_name(user):
-    lead = LeadFactory(company_name="")
+    lead = LeadFactory(owner=user, company_name="")
 
     result = lead_qualify(lead_id=lead.pk, acting_user=user)
 
     assert result.account is None
     assert result.primary_opportunity.customer_contact == result.contact
-
-
-# Duplicates ----------------------------------------------------------------------------------
-
-
-def test_it_stops_on_duplicates_before_writing_anything(lead, user):
-    existing_account = AccountFactory(name="FABRIKAM LTD", website="")
-    existing_contact = ContactFactory(email="nina.novak@FABRIKAM.example")
-    before = record_counts()
-
-    with pytest.raises(DuplicatesFoundError) as raised:
-        lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    assert raised.value.accounts == [existing_account]
-    assert raised.value.contacts == [existing_contact]
-    assert_nothing_written(lead, before)
-
-
-def test_it_uses_the_duplicate_the_salesperson_picked(lead, user):
-    existing_account = AccountFactory(name="Fabrikam", website="")
-    with pytest.raises(DuplicatesFoundError):
-        lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    result = lead_qualify(
-        lead_id=lead.pk,
-        acting_user=user,
-        decisions=QualifyDecisions(
-            account=RecordDecision(choice=Choice.EXISTING, existing_id=existing_account.pk)
-        ),
-    )
-
-    assert result.account == existing_account
-    assert Account.objects.count() == 1
-    assert result.contact.account == existing_account
-
-
-def test_it_creates_a_new_record_anyway_when_asked(lead, user):
-    AccountFactory(name="Fabrikam", website="")
-
-    result = lead_qualify(
-        lead_id=lead.pk,
-        acting_user=user,
-        decisions=QualifyDecisions(
-            account=RecordDecision(choice=Choice.CREATE, create_anyway=True)
-        ),
-    )
-
-    assert result.qualification.account_created
-    assert Account.objects.count() == 2
-
-
-def test_it_matches_a_contact_by_full_name_within_the_picked_account(user):
-    account = AccountFactory(name="Contoso")
-    twin = ContactFactory(first_name="Nina", last_name="NOVAK", email="", account=account)
-    lead = LeadFactory(first_name="nina", last_name="novak", existing_account=account)
-
-    with pytest.raises(DuplicatesFoundError) as raised:
-        lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    assert raised.value.accounts == []
-    assert raised.value.contacts == [twin]
-
-
-def _calls_in_order(monkeypatch) -> list[tuple[str, bool]]:
-    """Record each match-key lock and duplicate lookup of the engine, in order, with whether
-    it ran inside a transaction."""
-    calls: list[tuple[str, bool]] = []
-
-    def recorded(name, function):
-        def call(**kwargs):
-            calls.append((name, transaction.get_connection().in_atomic_block))
-            return function(**kwargs)
-
-        return call
-
-    monkeypatch.setattr(engine, "match_keys_lock", recorded("lock", duplicates.match_keys_lock))
-    monkeypatch.setattr(
-        engine, "account_duplicates", recorded("accounts", duplicates.account_duplicates)
-    )
-    monkeypatch.setattr(
-        engine, "contact_duplicates", recorded("contacts", duplicates.contact_duplicates)
-    )
-    return calls
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("summary", "early"), [(False, []), (True, ["accounts", "contacts"])])
-def test_it_decides_on_duplicates_inside_the_transaction_after_the_lock(
-    lead, user, monkeypatch, summary, early
-):
-    configure(experience=Experience.NEW, summarize_after_qualify=summary)
-    calls = _calls_in_order(monkeypatch)
-
-    lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    # With a summary, an early check (outside the transaction, no lock) gives quick feedback;
-    # the one that decides always follows the lock, inside the transaction.
-    assert calls == [(name, False) for name in early] + [
-        ("lock", True),
-        ("accounts", True),
-        ("contacts", True),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("decisions", "accounts", "contacts"),
-    [
-        (None, [("fabrikam", "fabrikam.example")], [("nina.novak@fabrikam.example", "nina novak")]),
-        (
-            QualifyDecisions(account=SKIP, contact=CREATE),
-            [],
-            [("nina.novak@fabrikam.example", "nina novak")],
-        ),
-        # A record created anyway is locked too: a qualify checking at the same moment must
-        # find it.
-        (
-            QualifyDecisions(
-                account=RecordDecision(choice=Choice.CREATE, create_anyway=True), contact=SKIP
-            ),
-            [("fabrikam", "fabrikam.example")],
-            [],
-        ),
-    ],
-)
-def test_it_locks_the_match_keys_of_the_records_it_creates(
-    lead, user, monkeypatch, decisions, accounts, contacts
-):
-    configure(experience=Experience.NEW, account_mode=CreationMode.SALESPERSON)
-    locked = []
-    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
-
-    lead_qualify(lead_id=lead.pk, acting_user=user, decisions=decisions)
-
-    [keys] = locked
-    assert [(key.name, key.domain) for key in keys["accounts"]] == accounts
-    assert [(key.email, key.full_name) for key in keys["contacts"]] == contacts
-
-
-def test_it_locks_only_the_keys_of_the_match_rules_in_force(lead, user, monkeypatch):
-    configure(match_account_by_domain=False, match_contact_by_name=False)
-    locked = []
-    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
-
-    lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    [keys] = locked
-    assert [(key.name, key.domain) for key in keys["accounts"]] == [("fabrikam", "")]
-    assert [(key.email, key.full_name) for key in keys["contacts"]] == [
-        ("nina.novak@fabrikam.example", "")
-    ]
-
-
-def test_it_locks_nothing_when_detection_is_off(lead, user, monkeypatch):
-    configure(detect_duplicates=False)
-    locked = []
-    monkeypatch.setattr(engine, "match_keys_lock", lambda **keys: locked.append(keys))
-
-    lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    assert locked == []
-
-
-def test_it_creates_duplicates_silently_when_detection_is_off(lead, user):
-    AccountFactory(name="Fabrikam", website="")
-    ContactFactory(email="nina.novak@fabrikam.example")
-    configure(detect_duplicates=False)
-
-    result = lead_qualify(lead_id=lead.pk, acting_user=user)
-
-    assert result.qualification.account_created
-    assert Account.objects.count() == 2
-    assert Contact.objects.count() == 2
 
 
 # Query counts --------------------------------------------------------------------------------

@@ -1,0 +1,311 @@
+"""The set-based step of deciding: the existing records a batch of leads links, and the
+duplicates of the records it would create, for every lead at once.
+
+Under the writing transaction (`lock`), the match keys of every new account and contact are
+locked first (`match_keys_lock`), then one query per record type finds the matches and the
+existing records, locking those rows: a qualify of another lead of the same company that
+committed meanwhile is seen, never silently repeated, and a record picked to be linked cannot
+be deleted before the qualify commits. The two entry points differ only in the policy:
+*ask* (the screens: the matches go to the duplicate dialog) or *link or review* (bulk: link a
+single clear match, leave a lead with several for the salesperson). Inside a batch, two leads
+of one company share one new account and two leads with one email one new contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from crm.matching import normalize_company_name
+from crm.models import Account, Contact
+from crm.services.records import account_match_keys, contact_match_keys
+from qualification import duplicates
+from qualification.duplicates import (
+    MAX_MATCHES_SHOWN,
+    AccountKeys,
+    AccountMatches,
+    ContactKeys,
+    ContactMatches,
+    DuplicateRules,
+    account_keys_of,
+    contact_keys_of,
+)
+from qualification.engine.decide import LeadDecision, RecordPick
+from qualification.engine.errors import (
+    CONTACT_UNDER_OTHER_ACCOUNT,
+    EXISTING_NOT_FOUND,
+    SEVERAL_ACCOUNTS_MATCH,
+    SEVERAL_CONTACTS_MATCH,
+    DuplicatesFoundError,
+    FieldProblem,
+    NeedsReviewError,
+    QualifyValidationError,
+)
+from qualification.engine.plan import QualifyConfig
+from qualification.models import DuplicateDecision, RecordType
+
+
+class DuplicatePolicy(Enum):
+    ASK = "ask"  # the screens and the API's "ask": the duplicate dialog decides
+    LINK_OR_REVIEW = "link"  # bulk: link a single clear match, send several to review
+
+
+def records_match(
+    *, decisions: list[LeadDecision], config: QualifyConfig, policy: DuplicatePolicy, lock: bool
+) -> None:
+    """Resolve every lead's account and contact to a record (existing, matched, shared or new);
+    a lead that cannot go on gets its `error`. Two queries at most, whatever the batch size."""
+    rules = config.rules
+    live = [decision for decision in decisions if decision.error is None]
+    account_keys = {id(d): _account_keys(d.account, rules) for d in live}
+    contact_keys = {id(d): _contact_keys(d.contact, rules) for d in live}
+    if lock and rules is not None:
+        duplicates.match_keys_lock(
+            accounts=[keys for d in live if d.account.creates for keys in [account_keys[id(d)]]],
+            contacts=[keys for d in live if d.contact.creates for keys in [contact_keys[id(d)]]],
+        )
+    found, existing = duplicates.accounts_find(
+        names={keys.name for keys in account_keys.values()},
+        domains={keys.domain for keys in account_keys.values()},
+        ids={d.account.existing_id for d in live if d.account.existing_id},
+        rules=rules,
+        lock=lock,
+    )
+    shared: dict[tuple[Any, ...], Any] = {}
+    for decision in live:
+        _account_resolve(decision, account_keys[id(decision)], found, existing, policy, shared)
+    _contacts_match(decisions=live, keys=contact_keys, rules=rules, policy=policy, lock=lock)
+    for decision in live:
+        if decision.error is None and (decision.account.asks or decision.contact.asks):
+            decision.error = DuplicatesFoundError(
+                accounts=_asked(decision.account), contacts=_asked(decision.contact)
+            )
+
+
+def _asked(pick: RecordPick) -> list[Any]:
+    """The matches the duplicate dialog lists for one record type (none when not asked)."""
+    return pick.matches[:MAX_MATCHES_SHOWN] if pick.asks else []
+
+
+def _account_keys(pick: RecordPick, rules: DuplicateRules | None) -> AccountKeys:
+    if rules is None or not pick.creates:
+        return AccountKeys()
+    values = pick.new_values or {}
+    return account_keys_of(
+        name=values.get("name", ""), website=values.get("website", ""), rules=rules
+    )
+
+
+def _contact_keys(pick: RecordPick, rules: DuplicateRules | None) -> ContactKeys:
+    if rules is None or not pick.creates:
+        return ContactKeys()
+    values = pick.new_values or {}
+    return contact_keys_of(
+        first_name=values.get("first_name", ""),
+        last_name=values.get("last_name", ""),
+        email=values.get("email", ""),
+        rules=rules,
+    )
+
+
+def _existing_missing(decision: LeadDecision, pick: RecordPick) -> None:
+    label = pick.record_type.label.lower()
+    problem = FieldProblem(
+        pick.record_type, EXISTING_NOT_FOUND.format(record=label), "existing", standalone=True
+    )
+    decision.error = QualifyValidationError([problem])
+
+
+def _decide_on_matches(
+    decision: LeadDecision,
+    pick: RecordPick,
+    matches: list[Any],
+    policy: DuplicatePolicy,
+    build: Callable[[], Any],
+) -> None:
+    """What a new record's matches mean: created anyway, asked about, linked, or review."""
+    pick.matches = matches
+    if not matches:
+        pick.record = build()
+    elif pick.create_anyway:
+        pick.duplicates = DuplicateDecision.CREATED_ANYWAY
+        pick.record = build()
+    elif policy == DuplicatePolicy.ASK:
+        pick.asks = True
+    elif len(matches) == 1:
+        pick.record, pick.duplicates = matches[0], DuplicateDecision.LINKED
+    else:
+        if pick.record_type == RecordType.ACCOUNT:
+            template, name = SEVERAL_ACCOUNTS_MATCH, str(pick.new_values.get("name"))
+        else:
+            template, name = SEVERAL_CONTACTS_MATCH, _full_name(pick)
+        decision.error = NeedsReviewError(template.format(count=len(matches), name=_quoted(name)))
+
+
+def _account_resolve(
+    decision: LeadDecision,
+    keys: AccountKeys,
+    found: AccountMatches,
+    existing: dict[int, Account],
+    policy: DuplicatePolicy,
+    shared: dict[tuple[Any, ...], Any],
+) -> None:
+    pick = decision.account
+    if pick.existing_id is not None:
+        pick.record = existing.get(pick.existing_id)
+        if pick.record is None:
+            _existing_missing(decision, pick)
+        elif pick.matched:
+            pick.duplicates, pick.matches = DuplicateDecision.LINKED, [pick.record]
+        return
+    if not pick.creates:
+        return
+    owner_id = decision.lead.owner_id
+
+    def build() -> Account:
+        return _shared(
+            shared,
+            [("account-name", keys.name), ("account-domain", keys.domain)],
+            lambda: account_match_keys(Account(**pick.new_values, owner_id=owner_id)),
+        )
+
+    matches = found.for_candidate(name=keys.name, domain=keys.domain)
+    _decide_on_matches(decision, pick, matches, policy, build)
+
+
+def _contact_company(decision: LeadDecision, rules: DuplicateRules | None) -> str:
+    """The normalised company of the name rule's "same company" when the contact does not go
+    under an existing account: the new account's name, else the lead's Company Name."""
+    if rules is None or not rules.contact_by_name:
+        return ""
+    account = decision.account
+    if account.record is not None and account.record.pk is not None:
+        return ""
+    if account.creates:
+        name = str(account.new_values.get("name") or "")
+    else:
+        name = decision.lead.company_name
+    return normalize_company_name(name) if name.strip() else ""
+
+
+def _contacts_match(
+    *,
+    decisions: list[LeadDecision],
+    keys: dict[int, ContactKeys],
+    rules: DuplicateRules | None,
+    policy: DuplicatePolicy,
+    lock: bool,
+) -> None:
+    """Runs after the accounts: the name rule needs the account each contact goes under, and
+    a lead refused over its account gets no contact."""
+    live = [decision for decision in decisions if decision.error is None]
+    companies = {id(d): _contact_company(d, rules) for d in live}
+    candidates = [d for d in live if d.contact.creates]
+    found, existing = duplicates.contacts_find(
+        emails={keys[id(d)].email for d in candidates},
+        names_in_accounts={
+            (d.account.record.pk, keys[id(d)].full_name)
+            for d in candidates
+            if d.account.record is not None and d.account.record.pk is not None
+        },
+        names_in_companies={(companies[id(d)], keys[id(d)].full_name) for d in candidates},
+        ids={d.contact.existing_id for d in live if d.contact.existing_id},
+        rules=rules,
+        lock=lock,
+    )
+    shared: dict[tuple[Any, ...], Any] = {}
+    for decision in live:
+        _contact_resolve(
+            decision, keys[id(decision)], companies[id(decision)], found, existing, policy, shared
+        )
+
+
+def _contact_resolve(
+    decision: LeadDecision,
+    keys: ContactKeys,
+    company: str,
+    found: ContactMatches,
+    existing: dict[int, Contact],
+    policy: DuplicatePolicy,
+    shared: dict[tuple[Any, ...], Any],
+) -> None:
+    pick, account = decision.contact, decision.account
+    if pick.existing_id is not None:
+        pick.record = existing.get(pick.existing_id)
+        if pick.record is None:
+            _existing_missing(decision, pick)
+            return
+        if pick.matched:
+            pick.duplicates, pick.matches = DuplicateDecision.LINKED, [pick.record]
+        _check_same_account(decision, policy)
+        return
+    if not pick.creates:
+        return
+    account_record = account.record
+    account_id = account_record.pk if account_record is not None else None
+    if account_record is not None and account_id is None:
+        token: Any = ("new account", id(account_record))
+    elif account_id is not None:
+        token = ("account", account_id)
+    else:
+        token = ("company", company) if company else None
+    owner_id = decision.lead.owner_id
+
+    def build() -> Contact:
+        return _shared(
+            shared,
+            [("contact-email", keys.email), ("contact-name", token, keys.full_name)],
+            lambda: contact_match_keys(Contact(**pick.new_values, owner_id=owner_id)),
+        )
+
+    matches = found.for_candidate(
+        email=keys.email, full_name=keys.full_name, account_id=account_id, company=company
+    )
+    _decide_on_matches(decision, pick, matches, policy, build)
+
+
+def _check_same_account(decision: LeadDecision, policy: DuplicatePolicy) -> None:
+    """An existing contact picked (or set on the lead) together with an existing account must
+    belong to it, or to none: the opportunity would otherwise join a customer to someone else's
+    contact. The screens refuse the pick; bulk qualify leaves the lead for the salesperson.
+    (A match that duplicate detection links is not a pick: it is linked as before.)"""
+    if decision.account.existing_id is None or decision.account.record is None:
+        return
+    account, contact = decision.account.record, decision.contact.record
+    if contact.account_id in (None, account.pk):
+        return
+    message = CONTACT_UNDER_OTHER_ACCOUNT.format(
+        contact=contact, other=contact.account, account=account
+    )
+    if policy == DuplicatePolicy.LINK_OR_REVIEW:
+        decision.error = NeedsReviewError(message)
+        return
+    problem = FieldProblem(decision.contact.record_type, message, "existing", standalone=True)
+    decision.error = QualifyValidationError([problem])
+
+
+def _shared(registry: dict[tuple[Any, ...], Any], keys: list[tuple[Any, ...]], build: Any) -> Any:
+    """The record another lead of the batch creates under one of these keys, else a new one.
+
+    A key with an empty part (no email, no company, the rule off) never matches.
+    """
+    usable = [key for key in keys if all(part not in ("", None) for part in key[1:])]
+    for key in usable:
+        if key in registry:
+            record = registry[key]
+            break
+    else:
+        record = build()
+    for key in usable:
+        registry.setdefault(key, record)
+    return record
+
+
+def _quoted(name: str) -> str:
+    return f"\u201c{name}\u201d"
+
+
+def _full_name(pick: RecordPick) -> str:
+    values = pick.new_values or {}
+    return f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()

@@ -1,0 +1,80 @@
+"""The one check of the values a qualify writes on new records (mapped from the lead, edited
+in the side pane, or sent by the API): each value goes through its model field's form field,
+then the model's validators, the way a ModelForm checks it. No query is made, so bulk qualify
+checks every lead of a chunk before its single INSERT per table, and a bad value fails that one
+lead instead of aborting the chunk."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+
+from qualification.engine.errors import REQUIRED, UNKNOWN_FIELD
+from qualification.services import field_mapping_split, record_editable_fields
+
+
+@cache
+def _editable(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(record_editable_fields(model=model))
+
+
+@cache
+def _required(model: type[models.Model]) -> tuple[str, ...]:
+    """The editable fields a new record cannot do without."""
+    return tuple(
+        name
+        for name in record_editable_fields(model=model)
+        if not model._meta.get_field(name).blank
+        and not isinstance(model._meta.get_field(name), models.BooleanField)
+    )
+
+
+@cache
+def _form_field(model: type[models.Model], name: str) -> forms.Field:
+    # Form fields are stateless once built, so one per model field serves every value.
+    return model._meta.get_field(name).formfield()
+
+
+def values_clean(
+    *, model: type[models.Model], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(cleaned values, {field: messages}). Relations are not values here (the engine sets
+    them); a field the salesperson may not set (unknown, system) is an error, and a required
+    field left empty is one."""
+    allowed = _editable(model)
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in values.items():
+        if name not in allowed:
+            errors[name] = [UNKNOWN_FIELD]
+            continue
+        try:
+            model_field = model._meta.get_field(name)
+            value = _form_field(model, name).clean(raw)
+            if value not in validators.EMPTY_VALUES:
+                model_field.run_validators(value)
+        except FieldDoesNotExist:
+            errors[name] = [UNKNOWN_FIELD]
+            continue
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+            continue
+        cleaned[name] = value
+    for name in _required(model):
+        if cleaned.get(name) in validators.EMPTY_VALUES and name not in errors:
+            errors[name] = [REQUIRED]
+    return cleaned, errors
+
+
+def mapped_plain_values(*, model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """The mapped values a new record takes as typed values. A mapping row naming a field the
+    engine sets itself (possible only around the admin's checks) is ignored, not an error the
+    salesperson could not fix."""
+    allowed = _editable(model)
+    plain, _ = field_mapping_split(model=model, values=values)
+    return {name: value for name, value in plain.items() if name in allowed}

@@ -1,0 +1,1 @@
+"""The Qualify screens (`qualify`) and bulk qualify from the grid with its jobs (`bulk`)."""
