@@ -11,6 +11,7 @@ LEAD_NOT_CLOSED = "This lead is open: only qualified or disqualified leads can b
 LEAD_NOT_YOURS = "You can only change leads you own."
 LEAD_DELETE_NOT_ALLOWED = "You can only delete leads you own."
 LEAD_GONE = "This lead no longer exists."
+LEAD_ALREADY_DELETED = "This lead was already deleted."
 DISQUALIFY_REASON_INVALID = (
     "Choose a status reason: Lost, Cannot Contact, No Longer Interested or Canceled."
 )
@@ -48,6 +49,12 @@ class LeadDeleteNotAllowedError(LeadPermissionError):
 
 class LeadGoneError(LeadError):
     message = LEAD_GONE
+
+
+class LeadAlreadyDeletedError(LeadGoneError):
+    """Deleted by someone else a moment earlier (two deletes at once)."""
+
+    message = LEAD_ALREADY_DELETED
 
 
 class DisqualifyReasonError(LeadError):

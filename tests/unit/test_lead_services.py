@@ -15,6 +15,7 @@ from crm.services.timeline import timeline_note_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from leads.services import (
     DISQUALIFY_REASON_INVALID,
+    LEAD_ALREADY_DELETED,
     LEAD_CLOSED,
     LEAD_CLOSED_READ_ONLY,
     LEAD_DELETE_NOT_ALLOWED,
@@ -23,6 +24,7 @@ from leads.services import (
     LEAD_NOT_CLOSED,
     LEAD_NOT_YOURS,
     DisqualifyReasonError,
+    LeadAlreadyDeletedError,
     LeadClosedError,
     LeadDeleteNotAllowedError,
     LeadHasOpportunityError,
@@ -540,6 +542,19 @@ def test_it_deletes_a_lead_with_its_notes_and_files(
     assert not file_path.exists()
     assert TimelineEntry.objects.filter(pk=kept_note.pk).exists()
     assert default_storage.exists(kept_note.attachment.name)
+
+
+def test_it_says_a_lead_deleted_meanwhile_was_already_deleted(
+    salesperson: User, manager: User
+) -> None:
+    lead = LeadFactory(owner=salesperson)
+    stale = Lead.objects.get(pk=lead.pk)
+    lead_delete(lead=lead, acting_user=manager)
+
+    with pytest.raises(LeadAlreadyDeletedError) as error:
+        lead_delete(lead=stale, acting_user=salesperson)
+
+    assert error.value.message == LEAD_ALREADY_DELETED
 
 
 def test_it_refuses_to_delete_another_salespersons_lead(
