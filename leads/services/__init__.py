@@ -15,6 +15,7 @@ from leads.services.edit import (
 )
 from leads.services.errors import (
     DISQUALIFY_REASON_INVALID,
+    LEAD_ALREADY_CREATED,
     LEAD_ALREADY_DELETED,
     LEAD_CLOSED,
     LEAD_CLOSED_READ_ONLY,
@@ -24,6 +25,7 @@ from leads.services.errors import (
     LEAD_NOT_CLOSED,
     LEAD_NOT_YOURS,
     DisqualifyReasonError,
+    LeadAlreadyCreatedError,
     LeadAlreadyDeletedError,
     LeadClosedError,
     LeadDeleteNotAllowedError,
@@ -39,6 +41,7 @@ from leads.services.reactivate import lead_reactivate, leads_reactivate
 
 __all__ = [
     "DISQUALIFY_REASON_INVALID",
+    "LEAD_ALREADY_CREATED",
     "LEAD_ALREADY_DELETED",
     "LEAD_CLOSED",
     "LEAD_CLOSED_READ_ONLY",
@@ -52,6 +55,7 @@ __all__ = [
     "BulkFailure",
     "BulkOutcome",
     "DisqualifyReasonError",
+    "LeadAlreadyCreatedError",
     "LeadAlreadyDeletedError",
     "LeadClosedError",
     "LeadDeleteNotAllowedError",
