@@ -17,6 +17,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 FAKE_PYTHON = """#!/bin/bash
@@ -46,6 +47,8 @@ def _read(fd: int, output: bytearray, *, until: bytes = b"", seconds: float) -> 
             output.extend(data)
 
 
+# The forked child only calls exec at once, so no lock held by another thread can block it.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_make_run_serves_on_its_port_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     calls = tmp_path / "calls"
     python = tmp_path / "python"
