@@ -33,19 +33,22 @@ install: $(VENV)/.installed
 
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py load_demo_data
+	DEBUG=true $(PY) manage.py load_demo_data --site-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT) with the background worker (Ctrl-C stops both)"
-	@trap 'kill 0' EXIT INT TERM; \
-	{ DEBUG=true $(PY) manage.py bulk_jobs_recover; DEBUG=true $(PY) manage.py db_worker --no-reload --queue-name default; } & \
+	@# The trap stops the worker when the server ends (Ctrl-C, or the server failing to start);
+	@# it clears itself first, so the signal it sends cannot run it again.
+	@trap 'trap - EXIT INT TERM; kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	DEBUG=true $(PY) manage.py worker --no-reload --queue-name default & worker=$$!; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The worker recovers lost bulk qualifies when it starts and rides out database outages.
 worker: install
-	DEBUG=true $(PY) manage.py bulk_jobs_recover
-	DEBUG=true $(PY) manage.py db_worker --no-reload --queue-name default
+	DEBUG=true $(PY) manage.py worker --no-reload --queue-name default
 
-# Browser tests drive Debian's Chromium when it is installed; elsewhere Playwright's own build.
+# Browser tests drive Debian's Chromium when there is one, else Playwright's own build; the
+# script finds or installs one, or says in one line what to install.
 test: install
-	@if [ ! -x /usr/bin/chromium ] && [ -z "$$CHROMIUM_PATH" ]; then $(VENV)/bin/playwright install chromium; fi
+	@CHROMIUM_PATH="$$(tests/browser/find_chromium.sh)" || exit 1; export CHROMIUM_PATH; \
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -2,6 +2,9 @@
 
 Saving goes through the match-key functions of the record services, so accounts and contacts
 edited here stay findable by duplicate detection; deleting timeline entries removes their files.
+Deleting an account, contact or opportunity deletes its timeline too, and the confirmation page
+warns which records lose their link to it (a lead's Existing Account, ...); each of those gets
+a timeline event saying so (crm.services.deletion).
 """
 
 from __future__ import annotations
@@ -9,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from crm.models import Account, Contact, Opportunity, TimelineEntry
+from crm.services.deletion import record_links_cleared, records_delete
 from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_delete
 
@@ -30,8 +36,33 @@ ADDRESS_FIELDSET = (
 )
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A customer record: deleted with its timeline, telling the records linked to it."""
+
+    # Django's own "Delete selected" action, replaced by the one below (same name).
+    actions = ["delete_selected"]
+
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Django's action; its confirmation page also lists the links the deletion clears."""
+        response = django_delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            response.context_data["links_cleared"] = record_links_cleared(records=queryset)
+        return response
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        context["links_cleared"] = record_links_cleared(records=[context["object"]])
+        return super().render_delete_form(request, context)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        records_delete(records=[obj], acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        records_delete(records=queryset, acting_user=request.user)
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(RecordAdmin):
     list_display = ("name", "website", "phone", "city", "owner", "created_at")
     list_filter = ("owner", "created_at", "country", "industry")
     search_fields = ("name", "normalized_name", "website_domain", "email", "phone", "city")
@@ -55,7 +86,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(RecordAdmin):
     list_display = ("full_name", "email", "business_phone", "account", "owner", "created_at")
     list_filter = ("owner", "created_at")
     search_fields = (
@@ -102,7 +133,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(RecordAdmin):
     list_display = (
         "topic",
         "potential_customer",

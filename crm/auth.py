@@ -1,62 +1,90 @@
-"""Sign in and sign out (Django's auth views), with failed sign-ins throttled."""
+"""Sign in and sign out (Django's auth views), with failed sign-ins throttled at the one place
+every sign-in goes through: the authentication backend.
+
+The app's sign-in page, Django admin's (`/admin/login/`) and anything else that calls
+`django.contrib.auth.authenticate()` share one throttle (crm.services.login_throttle): the
+backend claims the attempt's place in the count before it checks the password, and refuses
+a locked username or address without checking it. The refusal is an exception that the
+middleware below turns into the 429 sign-in page, whichever page the attempt came from.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponse
+from typing import Any
 
-from crm.http import HtmxHttpRequest
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+
 from crm.services.login_throttle import (
-    LoginAttempt,
     LoginThrottledError,
     login_attempt_fail,
-    login_attempt_release,
     login_attempt_start,
     login_attempt_succeed,
 )
 
 
-def client_address(request: HtmxHttpRequest) -> str:
+def client_address(request: HttpRequest | None) -> str:
     """The peer address the server saw. X-Forwarded-For is not read: any client can forge it.
     Behind a proxy, the proxy must hand the client address to the app server as REMOTE_ADDR
-    (README, "Security")."""
-    return request.META.get("REMOTE_ADDR", "")
+    (README, "Security"). No request (a sign-in from code): no address."""
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
-class ThrottledLoginView(auth_views.LoginView):
-    """Django's LoginView (login not required, CSRF protected, never cached) that refuses
-    attempts with status 429 while the username or the client address is locked out."""
+class ThrottledModelBackend(ModelBackend):
+    """Django's ModelBackend whose every password check takes its place in the failed sign-in
+    count first; raises LoginThrottledError while the username or the address is locked."""
 
-    request: HtmxHttpRequest
-    attempt: LoginAttempt
-
-    def post(self, request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        username = request.POST.get("username", "")
-        try:
-            self.attempt = login_attempt_start(username=username, address=client_address(request))
-        except LoginThrottledError as error:
-            # An unbound form: rendering a bound one would validate it, which checks the password.
-            form = self.get_form_class()(request=request, initial={"username": username})
-            response = self.render_to_response(
-                self.get_context_data(form=form, throttled_message=error.message), status=429
-            )
-            response["Retry-After"] = str(error.retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        login_attempt_succeed(attempt=self.attempt)
-        return super().form_valid(form)
-
-    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        # Only attempts that reached the password check count; an empty field is not a guess.
-        if form.cleaned_data.get("username") and form.cleaned_data.get("password"):
-            login_attempt_fail(attempt=self.attempt)
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        attempt = login_attempt_start(username=username, address=client_address(request))
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        # ModelBackend answers None for a wrong password, an unknown or an inactive user.
+        if user is None:
+            login_attempt_fail(attempt=attempt)
         else:
-            login_attempt_release(attempt=self.attempt)
-        return super().form_invalid(form)
+            login_attempt_succeed(attempt=attempt)
+        return user
 
 
-login_view = ThrottledLoginView.as_view()
+def login_throttled_page(request: HttpRequest, error: LoginThrottledError) -> HttpResponse:
+    """The sign-in page with the refusal, status 429 and Retry-After. Its form is unbound:
+    rendering a bound one would validate it, which checks the password."""
+    view = auth_views.LoginView()
+    view.setup(request)
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    context = view.get_context_data(form=form, throttled_message=error.message)
+    response = view.render_to_response(context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class LoginThrottleMiddleware:
+    """Answers a throttled sign-in with the 429 page, from any sign-in page."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, LoginThrottledError):
+            return login_throttled_page(request, exception)
+        return None
+
+
+login_view = auth_views.LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A throttled sign-in, from any sign-in page, answers 429 (crm/auth.py).
+    "crm.auth.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -106,6 +108,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every sign-in (the app's page, Django admin's, any authenticate() call) goes through the one
+# throttled backend (crm/auth.py).
+AUTHENTICATION_BACKENDS = ["crm.auth.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "leads:lead-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -165,7 +170,8 @@ SUMMARY_LLM_TIMEOUT = env.float("SUMMARY_LLM_TIMEOUT", default=5.0)
 
 # Failed logins: after this many failures for one username (or, a higher bar, from one client
 # address: REMOTE_ADDR, never X-Forwarded-For) within the window, further attempts are refused
-# for the window, before any password is checked (crm/services/login_throttle.py).
+# for the window, before any password is checked (crm/services/login_throttle.py), on every
+# sign-in page.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_ADDRESS_LIMIT = env.int("LOGIN_FAILURE_ADDRESS_LIMIT", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=300)

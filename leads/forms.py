@@ -4,6 +4,7 @@ dialog and the grid's row selection. They parse and validate; services do the wr
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from django import forms
 
@@ -14,6 +15,7 @@ from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS
 
 SELECT_LEADS_FIRST = "Select at least one lead first."
 SELECTION_NOT_VALID = "The selection is not valid."
+FORM_TOKEN_INVALID = "This form was changed on its way: open New Lead again."  # noqa: S105 - a message
 # Record ids are positive and fit a signed 64-bit column; anything else names no lead.
 LARGEST_ID = 2**63 - 1
 
@@ -64,6 +66,20 @@ class LeadForm(forms.ModelForm):
 
     def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.groups]
+
+
+class LeadCreateForm(LeadForm):
+    """The New Lead form, with its one-time token: a fresh one each time the form is shown,
+    sent back with the post, so the same form posted twice creates one lead."""
+
+    form_token = forms.UUIDField(required=False, initial=uuid4, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A hidden field's error would show nowhere on the page.
+        if self.has_error("form_token"):
+            self.add_error(None, FORM_TOKEN_INVALID)
+        return cleaned
 
 
 class QualifyStageForm(forms.ModelForm):

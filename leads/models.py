@@ -161,6 +161,9 @@ class Lead(AddressMixin, TimeStampedModel):
     # When the lead was last qualified or disqualified (None while open): the end of its
     # "time to decision".
     closed_at = models.DateTimeField("Closed On", null=True, blank=True, editable=False)
+    # The one-time token of the New Lead form that created it: the same form posted twice
+    # (a double click, a resent request) finds this lead instead of creating a second one.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     timeline = GenericRelation(TimelineEntry)
 

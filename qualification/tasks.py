@@ -8,11 +8,16 @@ lead is qualified twice, even when two runs of one job overlap.
 Who runs a job (PostgreSQL): the task holds a session-level advisory lock on its job while it
 runs. PostgreSQL releases it when the worker's connection ends, killed or not, so a job in the
 queued or running state whose lock is free and whose task is not waiting in the queue has lost
-its worker. `bulk_jobs_recover` queues such jobs again; it runs before the workers start
-(`manage.py bulk_jobs_recover`) and at the start of every bulk task, so a restarted worker
-finishes a killed job by itself. A task that cannot take its job's lock exits at once: another
-worker runs that job. On SQLite (development, one worker) there is no such lock; a job whose
-progress has not moved for BULK_JOB_STALLED_AFTER is taken for a lost worker instead.
+its worker. `bulk_jobs_recover` queues such jobs again (and marks the lost task failed); it
+runs when a worker starts (`manage.py worker`, or `manage.py bulk_jobs_recover` alone) and at
+the start of every bulk task, so a restarted worker finishes a killed job by itself. A task
+that cannot take its job's lock exits at once: another worker runs that job. On SQLite
+(development, one worker) there is no such lock; a job whose progress has not moved for
+BULK_JOB_STALLED_AFTER is taken for a lost worker instead.
+
+A database outage (a restart, a network cut) ends the connection and, with it, the job's lock
+and the chunk in flight (rolled back). The task waits for the database, takes the lock again
+and carries on after the last committed chunk; the job is not marked failed for it.
 
 The jobs need the database task backend: their task row is written in the transaction that
 queues the job (so a job is never queued without its task), and the recovery reads the queue.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -33,6 +39,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from crm.errors import DomainError
+from crm.outage import database_connection_lost, database_wait
 from qualification.engine import bulk
 from qualification.engine.bulk import leads_chunk_qualify
 from qualification.engine.decide import BulkOptions
@@ -53,6 +60,12 @@ BREAKDOWN = (
     "opportunities_created",
 )
 BULK_JOB_NOT_RESUMABLE = "This bulk qualify is still running or has finished."
+# How long a task waits for the database after an outage before it gives up (the job stays
+# running, without a worker: the recovery queues it again).
+BULK_JOB_OUTAGE_WAIT = timedelta(minutes=10)
+# After an outage, how long a task waits for its job's lock: the lock of the connection that
+# was cut lasts until PostgreSQL has noticed that connection is gone.
+BULK_JOB_LOCK_PATIENCE = timedelta(seconds=60)
 # The states of a job that some worker should be running.
 _ACTIVE = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
 # Advisory lock keys (two int4s; PostgreSQL keeps them apart from the one-bigint keys of the
@@ -78,6 +91,10 @@ class BulkJobError(DomainError):
 
 class BulkJobNotResumableError(BulkJobError):
     message = BULK_JOB_NOT_RESUMABLE
+
+
+class BulkJobWorkerLostError(Exception):
+    """What the task table records for a task whose worker was lost (its job queued again)."""
 
 
 def selection_key(*, lead_ids: list[int], options: BulkOptions) -> str:
@@ -183,7 +200,23 @@ def _requeue(job: BulkQualifyJob) -> None:
     job.error = ""
     job.finished_at = None
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    lost_task = job.task_id
     _enqueue(job)
+    if lost_task:
+        _task_mark_lost(task_id=lost_task, job=job)
+
+
+def _task_mark_lost(*, task_id: str, job: BulkQualifyJob) -> None:
+    """The lost worker's task would stay RUNNING in the task table for ever: it is over."""
+    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{__name__}.{BulkJobWorkerLostError.__qualname__}",
+        traceback=(
+            f"The worker running bulk qualify #{job.pk} was lost; the job was queued again "
+            f"as task {job.task_id}."
+        ),
+    )
 
 
 def _enqueue(job: BulkQualifyJob) -> None:
@@ -213,8 +246,9 @@ def _job_lock_is_held(*, job_id: int) -> bool:
 
 
 @contextmanager
-def bulk_job_lock(*, job_id: int) -> Iterator[bool]:
-    """Hold the job's advisory lock for the block; yields False when another session holds it.
+def bulk_job_lock(*, job_id: int, patience: timedelta = timedelta(0)) -> Iterator[bool]:
+    """Hold the job's advisory lock for the block; yields False when another session holds it
+    (for longer than `patience`).
 
     The lock belongs to the connection, not to a transaction: chunks commit while it is held,
     and a killed worker's lock goes with its connection. On SQLite every run gets it.
@@ -223,11 +257,22 @@ def bulk_job_lock(*, job_id: int) -> Iterator[bool]:
         yield True
         return
     key = _job_lock_key(job_id)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        held = cursor.fetchone()[0]
+    deadline = time.monotonic() + patience.total_seconds()
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            held = cursor.fetchone()[0]
+        if held or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
     try:
         yield held
+    except DatabaseError as error:
+        if held and database_connection_lost(error):
+            # The lock went with the connection: nothing to unlock.
+            held = False
+            connection.close()
+        raise
     finally:
         if held:
             try:
@@ -247,14 +292,24 @@ def bulk_qualify_job_run(job_id: int) -> int:
 def bulk_qualify_job_process(*, job_id: int) -> BulkQualifyJob:
     """Run the job under its lock, after queueing again the jobs that lost their worker.
 
-    When another worker holds the job's lock, it runs the job: this run returns at once.
+    When another worker holds the job's lock, it runs the job: this run returns at once. When
+    the database goes away, this run waits for it and carries on (see the module docstring).
     """
-    with bulk_job_lock(job_id=job_id) as held:
-        if not held:
-            logger.info("Bulk qualify #%s is run by another worker", job_id)
-            return BulkQualifyJob.objects.get(pk=job_id)
-        bulk_jobs_recover(running_job_id=job_id)
-        return _job_run(job_id=job_id)
+    patience = timedelta(0)
+    while True:
+        try:
+            with bulk_job_lock(job_id=job_id, patience=patience) as held:
+                if not held:
+                    logger.info("Bulk qualify #%s is run by another worker", job_id)
+                    return BulkQualifyJob.objects.get(pk=job_id)
+                bulk_jobs_recover(running_job_id=job_id)
+                return _job_run(job_id=job_id)
+        except DatabaseError as error:
+            if not database_connection_lost(error):
+                raise
+            logger.warning("Bulk qualify #%s lost the database (%s): waiting", job_id, error)
+            database_wait(give_up_after=BULK_JOB_OUTAGE_WAIT.total_seconds())
+            patience = BULK_JOB_LOCK_PATIENCE
 
 
 def _job_run(*, job_id: int) -> BulkQualifyJob:
@@ -278,6 +333,9 @@ def _job_run(*, job_id: int) -> BulkQualifyJob:
         ):
             pass
     except Exception as error:
+        if database_connection_lost(error):
+            # An outage, not a fault of the job: it carries on once the database is back.
+            raise
         BulkQualifyJob.objects.filter(pk=job_id).update(
             status=BulkJobStatus.FAILED,
             error=f"{type(error).__name__}: {error}"[:2000],

@@ -2,9 +2,10 @@
 
 Every attempt first claims one of `limit` slots for its username and one for its address, each
 slot a cache key that lives for the window. A failure keeps its slots; a success frees the
-username's slots and its own address slot; an attempt that never reached the password check
-frees its own. When a subject's slots are all taken it is locked for the window, and attempts
-are refused before any password is checked.
+username's slots and its own address slot. When a subject's slots are all taken it is locked
+for the window, and attempts are refused before any password is checked. The authentication
+backend (crm/auth.py) calls these around every password check, so every sign-in page shares
+them; an empty field never reaches it, so it is not counted.
 
 Slots are claimed with `cache.add()`, which succeeds for one caller only (memcached, Redis, the
 memory cache; a unique INSERT on the database cache), so parallel attempts cannot slip past the
@@ -149,13 +150,9 @@ def login_attempt_fail(*, attempt: LoginAttempt) -> None:
 
 
 def login_attempt_succeed(*, attempt: LoginAttempt) -> None:
-    """Signed in: forget the username's failures. The address keeps the others' failures (so
-    signing in to one's own account cannot reset a guessing address) and frees only this one."""
+    """The password was right: forget the username's failures. The address keeps the others'
+    failures (so signing in to one's own account cannot reset a guessing address) and frees
+    only this attempt's slot."""
     cache.delete_many([*attempt.username.slot_keys, attempt.username.lock_key])
     if attempt.address_slot:
         cache.delete(attempt.address_slot)
-
-
-def login_attempt_release(*, attempt: LoginAttempt) -> None:
-    """The attempt never reached the password check (an empty field): it does not count."""
-    cache.delete_many([slot for slot in (attempt.username_slot, attempt.address_slot) if slot])

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 TIMELINE_NOTE_EMPTY = "Write a title or a note, or attach a file."
+TIMELINE_RECORD_GONE = "This {record} no longer exists: the note was not added."
 ATTACHMENT_TOO_LARGE = "The attachment is too large: files up to {limit} are accepted."
 TITLE_MAX_LENGTH = TimelineEntry._meta.get_field("title").max_length or 200
 
@@ -33,6 +34,13 @@ class TimelineError(DomainError):
 
 class TimelineNoteEmptyError(TimelineError):
     message = TIMELINE_NOTE_EMPTY
+
+
+class TimelineRecordGoneError(TimelineError):
+    """The record was deleted before its note could be written."""
+
+    def __init__(self, record: models.Model) -> None:
+        super().__init__(TIMELINE_RECORD_GONE.format(record=record._meta.verbose_name))
 
 
 class AttachmentTooLargeError(TimelineError):
@@ -79,7 +87,8 @@ def timeline_note_add(
 ) -> TimelineEntry:
     """Add a note; it needs a title, a body or an attachment (files up to ATTACHMENT_MAX_BYTES).
 
-    Raises TimelineNoteEmptyError or AttachmentTooLargeError and then writes nothing.
+    Raises TimelineNoteEmptyError, AttachmentTooLargeError or TimelineRecordGoneError (the
+    record was deleted meanwhile) and then writes nothing: no row, no file.
     """
     title = (title or "").strip()
     body = (body or "").strip()
@@ -89,14 +98,34 @@ def timeline_note_add(
         raise TimelineNoteEmptyError
     if attachment is not None and attachment.size > settings.ATTACHMENT_MAX_BYTES:
         raise AttachmentTooLargeError
-    entry = _entry(
-        record=record, author=author, kind=TimelineEntryKind.NOTE, title=title, body=body
-    )
-    if attachment is not None:
+    with transaction.atomic():
+        # The record's row lock, the one its delete takes: a delete that started first has
+        # committed when the lock is granted (the record is gone: refused), and one that starts
+        # later waits for this note and then deletes it with its file. Without it a note
+        # written during a delete outlives the record, its file still downloadable.
+        _record_lock(record)
+        entry = _entry(
+            record=record, author=author, kind=TimelineEntryKind.NOTE, title=title, body=body
+        )
+        if attachment is None:
+            entry.save()
+            return entry
         # upload_to reads content_type_id and object_id, which _entry has set already.
         entry.attachment.save(attachment.name, attachment, save=False)
-    entry.save()
+        try:
+            entry.save()
+        except BaseException:
+            # The row was not written: its file must not stay behind.
+            entry.attachment.storage.delete(entry.attachment.name)
+            raise
     return entry
+
+
+def _record_lock(record: models.Model) -> None:
+    """Lock the record's row until the transaction ends; TimelineRecordGoneError if deleted."""
+    rows = type(record)._default_manager.select_for_update().filter(pk=record.pk)
+    if not rows.values_list("pk", flat=True):
+        raise TimelineRecordGoneError(record)
 
 
 def timeline_event_add(

@@ -15,6 +15,8 @@ from leads.services.edit import (
 )
 from leads.services.errors import (
     DISQUALIFY_REASON_INVALID,
+    LEAD_ALREADY_CREATED,
+    LEAD_ALREADY_DELETED,
     LEAD_CLOSED,
     LEAD_CLOSED_READ_ONLY,
     LEAD_DELETE_NOT_ALLOWED,
@@ -23,6 +25,8 @@ from leads.services.errors import (
     LEAD_NOT_CLOSED,
     LEAD_NOT_YOURS,
     DisqualifyReasonError,
+    LeadAlreadyCreatedError,
+    LeadAlreadyDeletedError,
     LeadClosedError,
     LeadDeleteNotAllowedError,
     LeadError,
@@ -37,6 +41,8 @@ from leads.services.reactivate import lead_reactivate, leads_reactivate
 
 __all__ = [
     "DISQUALIFY_REASON_INVALID",
+    "LEAD_ALREADY_CREATED",
+    "LEAD_ALREADY_DELETED",
     "LEAD_CLOSED",
     "LEAD_CLOSED_READ_ONLY",
     "LEAD_DELETE_NOT_ALLOWED",
@@ -49,6 +55,8 @@ __all__ = [
     "BulkFailure",
     "BulkOutcome",
     "DisqualifyReasonError",
+    "LeadAlreadyCreatedError",
+    "LeadAlreadyDeletedError",
     "LeadClosedError",
     "LeadDeleteNotAllowedError",
     "LeadError",

@@ -9,7 +9,12 @@ from django.db import transaction
 from crm.services.timeline import timeline_delete_for
 from leads.models import Lead
 from leads.selectors import lead_can_delete
-from leads.services.errors import LEAD_DELETE_NOT_ALLOWED, LeadDeleteNotAllowedError
+from leads.services.errors import (
+    LEAD_DELETE_NOT_ALLOWED,
+    LeadAlreadyDeletedError,
+    LeadDeleteNotAllowedError,
+    LeadGoneError,
+)
 from leads.services.locking import (
     BulkFailure,
     BulkOutcome,
@@ -24,10 +29,17 @@ if TYPE_CHECKING:
 
 
 def lead_delete(*, lead: Lead, acting_user: AbstractBaseUser) -> None:
-    """Delete the lead with its timeline; attachment files go once the deletion commits."""
+    """Delete the lead with its timeline; attachment files go once the deletion commits.
+
+    Raises LeadAlreadyDeletedError when another delete got there first.
+    """
     with transaction.atomic():
-        # Locked so that a note added at the same moment cannot outlive its lead.
-        locked = lead_lock(lead.pk)
+        # Locked so that a note added at the same moment cannot outlive its lead, and so that
+        # of two deletes at once the second waits and then finds the lead gone.
+        try:
+            locked = lead_lock(lead.pk)
+        except LeadGoneError:
+            raise LeadAlreadyDeletedError from None
         if not lead_can_delete(acting_user, locked):
             raise LeadDeleteNotAllowedError
         timeline_delete_for(record=locked)

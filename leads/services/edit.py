@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors import lead_can_change
-from leads.services.errors import LeadPermissionError, LeadReadOnlyError
+from leads.services.errors import (
+    LeadAlreadyCreatedError,
+    LeadPermissionError,
+    LeadReadOnlyError,
+)
 from leads.services.locking import lead_lock
 
 if TYPE_CHECKING:
@@ -60,19 +65,43 @@ def _write_fields(lead: Lead, data: Mapping[str, Any], allowed: Iterable[str]) -
 
 
 def lead_create(
-    *, acting_user: AbstractBaseUser, data: Mapping[str, Any], owner: Any = None
+    *,
+    acting_user: AbstractBaseUser,
+    data: Mapping[str, Any],
+    owner: Any = None,
+    creation_token: UUID | None = None,
 ) -> Lead:
     """A new open lead owned by `owner` (the acting user by default).
 
-    Raises django's ValidationError for bad values (forms check them first).
+    `creation_token` is the New Lead form's one-time token: when a lead was already created
+    with it, raises LeadAlreadyCreatedError (with that lead) and creates nothing. Raises
+    django's ValidationError for bad values (forms check them first).
     """
-    lead = Lead(owner=owner or acting_user, state=LeadState.OPEN, status_reason=LeadStatus.NEW)
+    lead = Lead(
+        owner=owner or acting_user,
+        state=LeadState.OPEN,
+        status_reason=LeadStatus.NEW,
+        creation_token=creation_token,
+    )
     for name in LEAD_FORM_FIELDS + QUALIFY_STAGE_FIELDS:
         if name in data:
             setattr(lead, name, data[name])
-    lead.full_clean()
-    lead.save()
+    # The unique token is checked by the INSERT, not by a read before it: of two posts at once,
+    # the second waits for the first's row and then fails on it.
+    lead.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        created = _lead_created_with(creation_token)
+        if created is None:
+            raise
+        raise LeadAlreadyCreatedError(created) from None
     return lead
+
+
+def _lead_created_with(token: UUID | None) -> Lead | None:
+    return None if token is None else Lead.objects.filter(creation_token=token).first()
 
 
 def _lead_update_fields(

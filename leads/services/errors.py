@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm.errors import DomainError
 
 LEAD_CLOSED = "This lead is closed. Reactivate it before you qualify or disqualify it."
@@ -11,6 +13,8 @@ LEAD_NOT_CLOSED = "This lead is open: only qualified or disqualified leads can b
 LEAD_NOT_YOURS = "You can only change leads you own."
 LEAD_DELETE_NOT_ALLOWED = "You can only delete leads you own."
 LEAD_GONE = "This lead no longer exists."
+LEAD_ALREADY_DELETED = "This lead was already deleted."
+LEAD_ALREADY_CREATED = "This lead was already created: the form was sent twice."
 DISQUALIFY_REASON_INVALID = (
     "Choose a status reason: Lost, Cannot Contact, No Longer Interested or Canceled."
 )
@@ -48,6 +52,22 @@ class LeadDeleteNotAllowedError(LeadPermissionError):
 
 class LeadGoneError(LeadError):
     message = LEAD_GONE
+
+
+class LeadAlreadyDeletedError(LeadGoneError):
+    """Deleted by someone else a moment earlier (two deletes at once)."""
+
+    message = LEAD_ALREADY_DELETED
+
+
+class LeadAlreadyCreatedError(LeadError):
+    """The New Lead form's token was used: `lead` is the lead that post created."""
+
+    message = LEAD_ALREADY_CREATED
+
+    def __init__(self, lead: Any) -> None:
+        super().__init__()
+        self.lead = lead
 
 
 class DisqualifyReasonError(LeadError):

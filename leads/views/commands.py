@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,12 +65,20 @@ def lead_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def lead_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+    try:
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+    except Http404:
+        if request.method == "POST":
+            # Deleted between the dialog and this click (by someone else, or in another tab).
+            return _already_deleted(request)
+        raise
     if not selectors.lead_can_delete(request.user, lead):
         raise PermissionDenied
     if request.method == "POST":
         try:
             services.lead_delete(lead=lead, acting_user=request.user)
+        except services.LeadAlreadyDeletedError:
+            return _already_deleted(request)
         except LeadError as error:
             messages.error(request, error.message)
             return navigate(request, lead.get_absolute_url())
@@ -83,3 +91,9 @@ def lead_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "cancel_url": lead.get_absolute_url(),
     }
     return render_dialog(request, "leads/lead_delete.html", "delete-dialog", context)
+
+
+def _already_deleted(request: HtmxHttpRequest) -> HttpResponse:
+    """To the grid: the lead's own page would answer 404."""
+    messages.info(request, services.LEAD_ALREADY_DELETED)
+    return navigate(request, reverse("leads:lead-list"))

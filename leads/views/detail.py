@@ -17,7 +17,7 @@ from crm.http import HtmxHttpRequest, render_page, search_text
 from crm.selectors import opportunity_stages, timeline_for
 from crm.services.timeline import TimelineError, timeline_note_add
 from leads import selectors, services
-from leads.forms import LeadForm, QualifyStageForm
+from leads.forms import LeadCreateForm, LeadForm, QualifyStageForm
 from leads.models import Lead, LeadState
 from leads.services import LeadError
 
@@ -124,9 +124,17 @@ def _detail_context(
 @permission_required("leads.add_lead", raise_exception=True)
 def lead_create(request: HtmxHttpRequest) -> HttpResponse:
     # An empty POST is still a POST: bound, so that it gets the form's errors.
-    form = LeadForm(request.POST) if request.method == "POST" else LeadForm()
+    form = LeadCreateForm(request.POST) if request.method == "POST" else LeadCreateForm()
     if form.is_bound and form.is_valid():
-        lead = services.lead_create(acting_user=request.user, data=form.cleaned_data)
+        try:
+            lead = services.lead_create(
+                acting_user=request.user,
+                data=form.cleaned_data,
+                creation_token=form.cleaned_data["form_token"],
+            )
+        except services.LeadAlreadyCreatedError as error:
+            messages.info(request, error.message)
+            return redirect(error.lead)
         messages.success(request, LEAD_CREATED)
         return redirect(lead)
     context = {"page_title": "New Lead", "lead": None, "form": form, "editable": True}

@@ -16,8 +16,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from django.db import connection
 
+# The marks of a test module that needs real row locks and concurrent transactions:
+# `pytestmark = POSTGRES_ONLY`.
+POSTGRES_ONLY = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL row locks and concurrent transactions; SQLite serialises writers",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 # How long a thread may take before the test calls it stuck (a deadlock PostgreSQL did not
 # break, or a lock that is never released).
 THREAD_TIMEOUT = 60.0

@@ -29,6 +29,7 @@ from crm.views import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from leads.forms import SELECT_LEADS_FIRST
 from leads.models import Lead
 from leads.services import (
+    LEAD_ALREADY_DELETED,
     LEAD_CLOSED,
     LEAD_CLOSED_READ_ONLY,
     LEAD_DELETE_NOT_ALLOWED,
@@ -477,7 +478,10 @@ CASES: dict[str, Case] = {
     ),
     # Delete --------------------------------------------------------------------------------------
     "delete-others-lead": Case(lead_url("lead-delete", "others_lead"), status=403),
-    "delete-missing-lead": Case(missing_lead_url("lead-delete"), status=404),
+    # A lead that is not there may have been deleted a moment ago: the grid says so.
+    "delete-missing-lead": Case(
+        missing_lead_url("lead-delete"), status=302, message=LEAD_ALREADY_DELETED
+    ),
     "bulk-delete-others-lead": Case(
         url("leads:lead-bulk-delete"),
         selection("others_lead", "others_closed_lead", confirm="1"),

@@ -323,6 +323,14 @@ def test_recover_queues_again_a_job_whose_worker_is_gone(salesperson, small_chun
     assert (job.status, job.processed, job.qualified_count) == (BulkJobStatus.QUEUED, 2, 2)
     assert job.task_id != dead_task
     assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+    # The lost worker's task no longer claims to be running.
+    lost = DBTaskResult.objects.get(id=dead_task)
+    assert (lost.status, lost.exception_class_path) == (
+        "FAILED",
+        "qualification.tasks.BulkJobWorkerLostError",
+    )
+    assert f"bulk qualify #{job.pk} was lost" in lost.traceback
+    assert lost.finished_at is not None
     # Run twice, it queues nothing twice: the job's task now waits in the queue.
     assert bulk_jobs_recover() == []
     assert DBTaskResult.objects.filter(status="READY").count() == 1

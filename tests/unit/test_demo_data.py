@@ -48,6 +48,17 @@ def test_it_loads_the_demo_and_prints_the_logins() -> None:
         assert f"{user.username:<10} {user.password:<18} {user.role}" in output
 
 
+def test_it_names_the_address_the_demo_is_served_at() -> None:
+    out = StringIO()
+    call_command(
+        "load_demo_data", "--site-url", "http://0.0.0.0:8109", stdout=out, stderr=StringIO()
+    )
+
+    assert "Sign in at http://0.0.0.0:8109/login/ with one of these demo logins:" in out.getvalue()
+    assert "8000" not in out.getvalue()
+    assert "Sign in at http://127.0.0.1:8000/login/" in load()
+
+
 def test_a_second_run_changes_nothing() -> None:
     load()
     before = counts()

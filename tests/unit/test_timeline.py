@@ -3,15 +3,17 @@ from __future__ import annotations
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from crm.forms import NoteForm
 from crm.models import Opportunity, TimelineEntry, TimelineEntryKind
 from crm.selectors import timeline_for
 from crm.services.timeline import (
     TIMELINE_NOTE_EMPTY,
+    TIMELINE_RECORD_GONE,
     AttachmentTooLargeError,
     TimelineNoteEmptyError,
+    TimelineRecordGoneError,
     attachment_too_large_message,
     timeline_delete_for,
     timeline_entries_bulk_add,
@@ -84,6 +86,36 @@ def test_it_refuses_an_attachment_over_the_limit(settings) -> None:
     assert "10\xa0bytes" in error.value.message
     assert not TimelineEntry.objects.exists()
     assert not (settings.MEDIA_ROOT / "attachments").exists()
+
+
+@pytest.mark.parametrize("factory", [LeadFactory, OpportunityFactory])
+def test_it_refuses_a_note_on_a_record_deleted_meanwhile(settings, factory) -> None:
+    record = factory()
+    author = UserFactory()
+    type(record).objects.filter(pk=record.pk).delete()
+
+    with pytest.raises(TimelineRecordGoneError) as error:
+        timeline_note_add(record=record, author=author, title="Call", body="", attachment=upload())
+
+    name = type(record)._meta.verbose_name
+    assert error.value.message == TIMELINE_RECORD_GONE.format(record=name)
+    assert error.value.message.startswith(f"This {name} no longer exists")
+    assert not TimelineEntry.objects.exists()
+    assert not (settings.MEDIA_ROOT / "attachments").exists()
+
+
+def test_it_removes_the_file_when_the_note_cannot_be_written(settings, monkeypatch) -> None:
+    lead = LeadFactory()
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(TimelineEntry, "save", refuse)
+    with pytest.raises(DatabaseError):
+        timeline_note_add(record=lead, author=lead.owner, title="", body="", attachment=upload())
+
+    assert not TimelineEntry.objects.exists()
+    assert [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()] == []
 
 
 def test_it_adds_a_system_event_without_an_author() -> None:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from unittest import mock
 
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
@@ -161,13 +163,16 @@ def test_it_throttles_after_the_limit_even_with_the_right_password(
 def test_it_does_not_check_the_password_while_throttled(client: Client, salesperson: User) -> None:
     _fail(client, "sam", LIMIT)
 
-    with mock.patch("django.contrib.auth.forms.authenticate", return_value=None) as authenticate:
+    # The password check is ModelBackend's, which the throttled backend calls after it has
+    # taken the attempt's place in the count (it used to be the form's authenticate() call,
+    # before the throttle moved into the backend that every sign-in page shares).
+    with mock.patch.object(ModelBackend, "authenticate", return_value=None) as password_check:
         _sign_in(client, "olga", "any password")
-        assert authenticate.call_count == 1, "an unthrottled attempt checks the password"
+        assert password_check.call_count == 1, "an unthrottled attempt checks the password"
         response = _sign_in(client, "sam", DEFAULT_PASSWORD)
 
     assert response.status_code == 429
-    assert authenticate.call_count == 1
+    assert password_check.call_count == 1
 
 
 def test_it_allows_attempts_below_the_limit(client: Client, salesperson: User) -> None:
@@ -305,6 +310,90 @@ def test_it_counts_users_that_do_not_exist(client: Client, db) -> None:
     response = _sign_in(client, "ghost", "anything")
 
     assert response.status_code == 429
+
+
+# Every sign-in page shares the one throttle ----------------------------------------------------
+
+ADMIN_LOGIN = "/admin/login/"
+INVALID_ADMIN_LOGIN = "Please enter the correct username and password for a staff account."
+
+
+def _admin_sign_in(client: Client, username: str, password: str, address: str = "127.0.0.1"):
+    return client.post(
+        f"{ADMIN_LOGIN}?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def _admin_fail(client: Client, username: str, times: int) -> None:
+    for _ in range(times):
+        response = _admin_sign_in(client, username, "wrong password")
+        assert response.status_code == 200
+        assert INVALID_ADMIN_LOGIN in response.content.decode()
+
+
+def _assert_refused(client: Client, response) -> None:
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(WINDOW)
+    assert THROTTLED_5_MINUTES in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302, "no session: admin sends to its sign-in"
+    assert client.get("/leads/")["Location"] == "/login/?next=/leads/"
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return UserFactory(username="ada", admin=True)
+
+
+def test_a_user_locked_on_the_app_page_cannot_sign_in_to_admin(client: Client, staff) -> None:
+    _fail(client, "ada", LIMIT)
+
+    response = _admin_sign_in(client, "ada", DEFAULT_PASSWORD)
+
+    _assert_refused(client, response)
+    assert 'name="next" value="/admin/"' in response.content.decode()
+
+
+def test_a_user_locked_on_the_admin_page_cannot_sign_in_on_either(client: Client, staff) -> None:
+    _admin_fail(client, "ada", LIMIT)
+
+    _assert_refused(client, _sign_in(client, "ada", DEFAULT_PASSWORD))
+    _assert_refused(client, _admin_sign_in(client, "ADA", DEFAULT_PASSWORD))
+
+
+def test_failures_on_both_pages_count_together(client: Client, staff) -> None:
+    _fail(client, "ada", 3)
+    _admin_fail(client, "ada", LIMIT - 3)
+
+    _assert_refused(client, _sign_in(client, "ada", DEFAULT_PASSWORD))
+    _assert_refused(client, _admin_sign_in(client, "ada", DEFAULT_PASSWORD))
+
+
+def test_the_admin_page_signs_in_below_the_limit(client: Client, staff) -> None:
+    _admin_fail(client, "ada", LIMIT - 1)
+
+    response = _admin_sign_in(client, "ada", DEFAULT_PASSWORD)
+
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_an_address_guessing_on_the_admin_page_is_locked_on_both(client: Client, staff) -> None:
+    for n in range(ADDRESS_LIMIT):
+        _admin_sign_in(client, f"guess{n}", "wrong password", address="203.0.113.7")
+
+    _assert_refused(client, _sign_in(client, "ada", DEFAULT_PASSWORD, address="203.0.113.7"))
+    _assert_refused(client, _admin_sign_in(client, "ada", DEFAULT_PASSWORD, "203.0.113.7"))
+    assert _admin_sign_in(client, "ada", DEFAULT_PASSWORD, "198.51.100.2").status_code == 302
+
+
+def test_a_sign_in_from_code_is_refused_too(client: Client, staff) -> None:
+    _fail(client, "ada", LIMIT)
+
+    with pytest.raises(LoginThrottledError):
+        authenticate(username="ada", password=DEFAULT_PASSWORD)
 
 
 @pytest.fixture(params=["memory", "database"])

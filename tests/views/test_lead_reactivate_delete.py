@@ -13,8 +13,14 @@ from django.urls import reverse
 
 from crm.models import TimelineEntry
 from crm.services.timeline import timeline_note_add
+from leads import services as lead_services
 from leads.models import Lead, LeadState, LeadStatus
-from leads.services import LEAD_DELETE_NOT_ALLOWED, LEAD_NOT_CLOSED, LEAD_NOT_YOURS
+from leads.services import (
+    LEAD_ALREADY_DELETED,
+    LEAD_DELETE_NOT_ALLOWED,
+    LEAD_NOT_CLOSED,
+    LEAD_NOT_YOURS,
+)
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +233,43 @@ def test_it_disables_delete_for_others_leads(sales_client: Client, other_salespe
 
     assert f'href="{_delete(lead)}"' not in html
     assert 'aria-disabled="true" title="Only the owner or a user with the delete' in html
+
+
+def test_a_delete_of_a_lead_deleted_meanwhile_lands_on_the_grid(
+    sales_client: Client, salesperson: User, manager: User
+) -> None:
+    """The dialog was open when a manager deleted the lead: Delete permanently goes to the grid
+    with a message, not to the lead's page (which would answer 404)."""
+    lead = LeadFactory(owner=salesperson)
+    assert sales_client.get(_delete(lead), **HTMX).status_code == 200
+    lead_services.lead_delete(lead=lead, acting_user=manager)
+
+    response = sales_client.post(_delete(lead), follow=True)
+
+    assert response.redirect_chain == [(LIST, 302)]
+    assert LEAD_ALREADY_DELETED == "This lead was already deleted."
+    assert LEAD_ALREADY_DELETED in response.content.decode()
+    assert "Lead deleted." not in response.content.decode()
+
+
+def test_an_htmx_delete_of_a_lead_deleted_meanwhile_lands_on_the_grid(
+    sales_client: Client, salesperson: User, manager: User
+) -> None:
+    lead = LeadFactory(owner=salesperson)
+    lead_services.lead_delete(lead=lead, acting_user=manager)
+
+    response = sales_client.post(_delete(lead), **HTMX)
+
+    assert response["HX-Redirect"] == LIST
+    assert _messages(response) == [LEAD_ALREADY_DELETED]
+
+
+def test_the_delete_dialog_of_a_deleted_lead_is_404(sales_client: Client, salesperson) -> None:
+    lead = LeadFactory(owner=salesperson)
+    lead_id = lead.pk
+    lead.delete()
+
+    assert sales_client.get(reverse("leads:lead-delete", args=[lead_id]), **HTMX).status_code == 404
 
 
 def test_it_refuses_delete_without_a_csrf_token(salesperson: User) -> None:

@@ -1,6 +1,6 @@
 """`manage.py bulk_jobs_recover`: queue again the bulk qualifies that lost their worker.
 
-Run it right before starting the background workers (`make run` does): a job left queued or
+`manage.py worker` does this when it starts; run it alone at any time: a job left queued or
 running by a worker that was killed, and that no worker runs now, is queued again and carries
 on after its last committed chunk. Safe while other workers run (a job one of them holds is
 left alone) and safe to run twice (a job whose task waits in the queue is left alone too).

@@ -56,7 +56,9 @@ LEAD_COUNT = 320
 QUALIFIED_COUNT = 14
 ACCOUNT_COUNT = 28  # hand-made accounts; the qualified leads add one each
 ALREADY_LOADED = "Demo data is already loaded; nothing changed."
-LOGIN_HINT = "Sign in at http://127.0.0.1:8000/login/ with one of these demo logins:"
+LOGIN_HINT = "Sign in at {url}/login/ with one of these demo logins:"
+# Where `manage.py runserver` serves by default; `make run` passes its own HOST and PORT.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,14 @@ AREA_CODES = ("206", "212", "312", "415", "503", "617", "702", "713", "305", "40
 class Command(BaseCommand):
     help = "Load the demo users, leads and customer records (once; a second run changes nothing)."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--site-url",
+            default=DEFAULT_SITE_URL,
+            help=f"Where the demo is served, for the sign-in hint (default: {DEFAULT_SITE_URL}).",
+        )
+
+    def handle(self, *args: Any, site_url: str, **options: Any) -> None:
         if demo_data_loaded():
             self.stdout.write(ALREADY_LOADED)
         else:
@@ -207,7 +216,7 @@ class Command(BaseCommand):
             for message in skipped:
                 self.stderr.write(message)
         self.stdout.write("")
-        self.stdout.write(logins_table())
+        self.stdout.write(logins_table(site_url=site_url))
 
 
 def _is_qualify_candidate(index: int) -> bool:
@@ -221,8 +230,11 @@ def demo_data_loaded() -> bool:
     return Lead.objects.filter(owner__username__in=SALES_USERNAMES).exists()
 
 
-def logins_table() -> str:
-    lines = [LOGIN_HINT, f"  {'username':<10} {'password':<18} role"]
+def logins_table(*, site_url: str = DEFAULT_SITE_URL) -> str:
+    lines = [
+        LOGIN_HINT.format(url=site_url.rstrip("/")),
+        f"  {'username':<10} {'password':<18} role",
+    ]
     lines += [f"  {user.username:<10} {user.password:<18} {user.role}" for user in DEMO_USERS]
     lines.append(
         "(A password is set when its demo user is created; a user made before keeps theirs.)"

@@ -9,7 +9,9 @@ from django.core.files.storage import default_storage
 from crm.models import TimelineEntry
 from leads.models import Lead
 from leads.services import (
+    LEAD_ALREADY_DELETED,
     LEAD_DELETE_NOT_ALLOWED,
+    LeadAlreadyDeletedError,
     LeadDeleteNotAllowedError,
     lead_delete,
     leads_delete,
@@ -85,3 +87,16 @@ def test_it_deletes_a_mixed_batch(
     ]
     assert list(Lead.objects.values_list("pk", flat=True)) == [theirs.pk]
     assert not default_storage.exists(note.attachment.name)
+
+
+def test_it_says_a_lead_deleted_meanwhile_was_already_deleted(
+    salesperson: User, manager: User
+) -> None:
+    lead = LeadFactory(owner=salesperson)
+    stale = Lead.objects.get(pk=lead.pk)
+    lead_delete(lead=lead, acting_user=manager)
+
+    with pytest.raises(LeadAlreadyDeletedError) as error:
+        lead_delete(lead=stale, acting_user=salesperson)
+
+    assert error.value.message == LEAD_ALREADY_DELETED
