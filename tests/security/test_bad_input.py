@@ -19,13 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from crm.services.errors import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from crm.services.records import (
     OPPORTUNITY_CLOSED,
     OPPORTUNITY_FIRST_STAGE,
     OPPORTUNITY_LAST_STAGE,
 )
 from crm.services.timeline import TIMELINE_NOTE_EMPTY
-from crm.views import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from leads.forms import SELECT_LEADS_FIRST
 from leads.models import Lead
 from leads.services import (

@@ -245,12 +245,13 @@ def test_it_refuses_an_unknown_stage() -> None:
 
 
 def test_it_saves_the_steps_of_one_stage() -> None:
-    opportunity = OpportunityFactory()
+    opportunity = OpportunityFactory(stage=SalesStage.CLOSE)
 
     opportunity_steps_update(
         opportunity=opportunity,
         stage=SalesStage.CLOSE,
         values={"decision_date": datetime.date(2026, 12, 1), "send_thank_you": True},
+        acting_user=opportunity.owner,
     )
 
     opportunity.refresh_from_db()
@@ -266,6 +267,7 @@ def test_it_refuses_a_step_of_another_stage() -> None:
             opportunity=opportunity,
             stage=SalesStage.CLOSE,
             values={"identify_stakeholders": True},
+            acting_user=opportunity.owner,
         )
 
     opportunity.refresh_from_db()
@@ -280,6 +282,7 @@ def test_it_refuses_steps_on_a_closed_opportunity() -> None:
             opportunity=opportunity,
             stage=SalesStage.DEVELOP,
             values={"identify_stakeholders": True},
+            acting_user=opportunity.owner,
         )
 
     opportunity.refresh_from_db()
@@ -291,7 +294,11 @@ def test_it_updates_an_opportunity() -> None:
     contact = ContactFactory()
 
     opportunity_update(
-        opportunity=opportunity, topic="Renewal", customer_account=None, customer_contact=contact
+        opportunity=opportunity,
+        acting_user=opportunity.owner,
+        topic="Renewal",
+        customer_account=None,
+        customer_contact=contact,
     )
 
     opportunity.refresh_from_db()
@@ -302,7 +309,7 @@ def test_it_refuses_an_opportunity_without_a_topic() -> None:
     opportunity = OpportunityFactory(topic="Chairs")
 
     with pytest.raises(OpportunityTopicRequiredError):
-        opportunity_update(opportunity=opportunity, topic=" ")
+        opportunity_update(opportunity=opportunity, acting_user=opportunity.owner, topic=" ")
 
     opportunity.refresh_from_db()
     assert opportunity.topic == "Chairs"
@@ -312,7 +319,9 @@ def test_it_refuses_an_opportunity_without_a_customer() -> None:
     opportunity = OpportunityFactory()
 
     with pytest.raises(OpportunityCustomerRequiredError) as error:
-        opportunity_update(opportunity=opportunity, customer_account=None)
+        opportunity_update(
+            opportunity=opportunity, acting_user=opportunity.owner, customer_account=None
+        )
 
     assert error.value.message == OPPORTUNITY_CUSTOMER_REQUIRED
     opportunity.refresh_from_db()

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from crm.models import Opportunity, OpportunityState, OpportunityStatus, SalesStage
 from crm.selectors import timeline_for
+from crm.services.errors import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from crm.services.records import OPPORTUNITY_CLOSED, OPPORTUNITY_LAST_STAGE
 from crm.services.timeline import TIMELINE_NOTE_EMPTY, timeline_note_add
-from crm.views import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from leads.models import LeadOrigin
 from tests.factories import (
     AccountFactory,
