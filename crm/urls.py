@@ -6,15 +6,51 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from crm import auth
-from crm.views import accounts, contacts, grids, notes, opportunities, process, site
+from crm.views import (
+    accounts,
+    attachments,
+    contacts,
+    grids,
+    merge,
+    opportunities,
+    process,
+    site,
+)
 
-record_patterns = [
+account_patterns = [
     path("accounts/", grids.account_list, name="account-list"),
+    path("accounts/new/", accounts.account_create, name="account-create"),
+    # The merge start URL: /accounts/merge/?ids=3&ids=7 opens the side-by-side page.
+    path("accounts/merge/", merge.account_merge, name="account-merge"),
+    path("accounts/options/", contacts.account_options, name="account-options"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account-detail"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path("accounts/<int:pk>/delete/", accounts.account_delete, name="account-delete"),
+    path("accounts/<int:pk>/notes/", accounts.account_note_add, name="account-note-add"),
+]
+contact_patterns = [
     path("contacts/", grids.contact_list, name="contact-list"),
+    path("contacts/new/", contacts.contact_create, name="contact-create"),
+    path("contacts/merge/", merge.contact_merge, name="contact-merge"),
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact-detail"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact-delete"),
+    path("contacts/<int:pk>/notes/", contacts.contact_note_add, name="contact-note-add"),
+]
+opportunity_patterns = [
     path("opportunities/", grids.opportunity_list, name="opportunity-list"),
     path("opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity-detail"),
+    path("opportunities/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity-edit"),
+    path(
+        "opportunities/<int:pk>/close/<str:state>/",
+        opportunities.opportunity_close,
+        name="opportunity-close",
+    ),
+    path(
+        "opportunities/<int:pk>/reopen/",
+        opportunities.opportunity_reopen,
+        name="opportunity-reopen",
+    ),
     path(
         "opportunities/<int:pk>/stage/<str:stage>/",
         process.opportunity_stage_edit,
@@ -30,10 +66,19 @@ record_patterns = [
         process.opportunity_stage_previous,
         name="opportunity-stage-previous",
     ),
-    path("opportunities/<int:pk>/notes/", notes.opportunity_note_add, name="opportunity-note-add"),
+    path(
+        "opportunities/<int:pk>/notes/",
+        opportunities.opportunity_note_add,
+        name="opportunity-note-add",
+    ),
+]
+record_patterns = [
+    *account_patterns,
+    *contact_patterns,
+    *opportunity_patterns,
     path(
         "timeline/<int:entry_pk>/attachment/",
-        notes.timeline_attachment,
+        attachments.timeline_attachment,
         name="timeline-attachment",
     ),
 ]

@@ -24,10 +24,12 @@ from crm.selectors.records import (
     account_contacts,
     account_get,
     account_opportunities,
+    account_options,
     contact_get,
     contact_opportunities,
     opportunity_get,
     originating_lead,
+    record_leads,
 )
 from crm.selectors.timeline import timeline_entry_get, timeline_for
 
@@ -46,6 +48,7 @@ __all__ = [
     "account_get",
     "account_list",
     "account_opportunities",
+    "account_options",
     "contact_get",
     "contact_list",
     "contact_opportunities",
@@ -55,6 +58,7 @@ __all__ = [
     "opportunity_view_or_default",
     "originating_lead",
     "owner_or_manager",
+    "record_leads",
     "sort_key",
     "timeline_entry_get",
     "timeline_for",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from crm.models import Account, Contact, Opportunity
@@ -64,3 +65,26 @@ def originating_lead(record: models.Model) -> models.Model | None:
     """
     origin = getattr(record, "origin", None)
     return origin.lead if origin is not None else None
+
+
+ACCOUNT_OPTIONS_LIMIT = 50
+
+
+def account_options(*, query: str = "", selected_id: int | None = None) -> list[Account]:
+    """Accounts for an Account Name picker: the selected one first, then up to
+    ACCOUNT_OPTIONS_LIMIT whose name begins with the query (or the first ones by name)."""
+    accounts = Account.objects.order_by(Lower("name"), "pk")
+    query = query.strip()
+    found = list(
+        (accounts.filter(name__istartswith=query) if query else accounts)[:ACCOUNT_OPTIONS_LIMIT]
+    )
+    if selected_id is None or any(account.pk == selected_id for account in found):
+        return found
+    selected = accounts.filter(pk=selected_id).first()
+    return [selected, *found] if selected else found
+
+
+def record_leads(*, record: models.Model) -> models.QuerySet[models.Model]:
+    """The leads qualified into the record (the reverse accessor `qualified_leads` that the
+    lead model declares), newest first."""
+    return record.qualified_leads.select_related("owner").order_by("-created_at", "-pk")

@@ -1,4 +1,5 @@
-"""The fields each record service may set, and the match columns it keeps filled.
+"""The fields each record service may set, the match columns it keeps filled, and the one
+write that changes an account's or a contact's fields.
 
 Accounts and contacts carry normalised match columns that duplicate detection looks up; every
 write of the record services refills them, and `account_match_keys` / `contact_match_keys` do
@@ -8,7 +9,10 @@ demo data).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
 
 from crm.matching import (
     normalize_company_name,
@@ -17,7 +21,11 @@ from crm.matching import (
     website_domain,
 )
 from crm.models import Account, Contact
-from crm.services.errors import UNKNOWN_FIELDS
+from crm.services.errors import UNKNOWN_FIELDS, RecordError
+from crm.services.locks import copy_back, record_lock_for_change
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 ADDRESS_FIELDS = (
     "street1",
@@ -28,27 +36,28 @@ ADDRESS_FIELDS = (
     "postal_code",
     "country",
 )
+# In the order people read them (the merge page shows them so).
 ACCOUNT_FIELDS = (
     "name",
     "website",
     "phone",
     "email",
     "industry",
+    *ADDRESS_FIELDS,
     "description",
     "owner",
-    *ADDRESS_FIELDS,
 )
 CONTACT_FIELDS = (
     "first_name",
     "last_name",
     "job_title",
+    "account",
     "email",
     "business_phone",
     "mobile_phone",
-    "account",
+    *ADDRESS_FIELDS,
     "description",
     "owner",
-    *ADDRESS_FIELDS,
 )
 OPPORTUNITY_FIELDS = (
     "topic",
@@ -66,6 +75,35 @@ OPPORTUNITY_FIELDS = (
     "description",
     "owner",
 )
+
+
+def record_fields_update[T: models.Model](
+    *,
+    record: T,
+    acting_user: AbstractBaseUser,
+    fields: dict[str, Any],
+    allowed: tuple[str, ...],
+    required: tuple[str, type[RecordError]],
+    match_keys: Callable[[T], T],
+    match_fields: tuple[str, ...],
+) -> T:
+    """Change an account's or a contact's fields and refresh its match columns in the same
+    write. `required` is the name field that may not be blank, with its error. Refused for a
+    user who is neither the owner nor a sales manager, and for a record merged away."""
+    check_fields(fields, allowed)
+    name, error = required
+    if name in fields:
+        fields[name] = (fields[name] or "").strip()
+        if not fields[name]:
+            raise error
+    with transaction.atomic():
+        locked = record_lock_for_change(record, acting_user=acting_user)
+        for field_name, value in fields.items():
+            setattr(locked, field_name, value)
+        match_keys(locked)
+        locked.save(update_fields=[*fields, *match_fields, "updated_at"])
+    copy_back(locked, record, (*fields, *match_fields, "updated_at"))
+    return record
 
 
 def check_fields(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:

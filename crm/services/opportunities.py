@@ -9,7 +9,7 @@ from django.db import transaction
 from crm.models import Opportunity
 from crm.services.errors import OpportunityCustomerRequiredError, OpportunityTopicRequiredError
 from crm.services.fields import OPPORTUNITY_FIELDS, check_fields
-from crm.services.locks import copy_back, opportunity_lock_for_change
+from crm.services.locks import copy_back, record_lock_for_change
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -26,7 +26,7 @@ def opportunity_update(
     if "topic" in fields and not (fields["topic"] or "").strip():
         raise OpportunityTopicRequiredError
     with transaction.atomic():
-        locked = opportunity_lock_for_change(opportunity, acting_user=acting_user)
+        locked = record_lock_for_change(opportunity, acting_user=acting_user)
         for name, value in fields.items():
             setattr(locked, name, value)
         if (locked.customer_account_id is None) == (locked.customer_contact_id is None):

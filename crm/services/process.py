@@ -22,12 +22,7 @@ from crm.services.errors import (
     RecordError,
 )
 from crm.services.fields import check_fields
-from crm.services.locks import (
-    copy_back,
-    opportunity_change_refusal,
-    opportunity_lock,
-    opportunity_lock_for_change,
-)
+from crm.services.locks import copy_back, record_change_refusal, record_lock, record_lock_for_change
 from crm.services.timeline import timeline_event_add
 
 if TYPE_CHECKING:
@@ -41,7 +36,7 @@ def opportunity_steps_refusal(
     not): the opportunity is closed, the user may not change it, or the stage is not reached."""
     if stage not in STAGE_STEPS:
         return OpportunityStageUnknownError(stage)
-    refusal = opportunity_change_refusal(opportunity, acting_user=acting_user)
+    refusal = record_change_refusal(opportunity, acting_user=acting_user)
     if refusal is not None:
         return refusal
     if STAGE_ORDER.index(stage) > STAGE_ORDER.index(opportunity.stage):
@@ -64,7 +59,7 @@ def opportunity_steps_update(
     with transaction.atomic():
         # Locked and re-checked: a Previous Stage or a close in another tab wins over a
         # flyout drawn before it.
-        locked = opportunity_lock(opportunity)
+        locked = record_lock(opportunity)
         refusal = opportunity_steps_refusal(
             opportunity=locked, stage=stage, acting_user=acting_user
         )
@@ -84,7 +79,7 @@ def opportunity_stage_set(
     if stage not in STAGE_ORDER:
         raise OpportunityStageUnknownError(stage)
     with transaction.atomic():
-        locked = opportunity_lock_for_change(opportunity, acting_user=acting_user)
+        locked = record_lock_for_change(opportunity, acting_user=acting_user)
         return _stage_move(opportunity=opportunity, locked=locked, stage=stage, user=acting_user)
 
 
@@ -93,7 +88,7 @@ def opportunity_stage_next(
 ) -> Opportunity:
     """Develop -> Propose -> Close; refused on Close."""
     with transaction.atomic():
-        locked = opportunity_lock_for_change(opportunity, acting_user=acting_user)
+        locked = record_lock_for_change(opportunity, acting_user=acting_user)
         position = STAGE_ORDER.index(locked.stage)
         if position == len(STAGE_ORDER) - 1:
             raise OpportunityLastStageError
@@ -110,7 +105,7 @@ def opportunity_stage_previous(
 ) -> Opportunity:
     """Close -> Propose -> Develop; refused on Develop (Qualify is the lead's stage)."""
     with transaction.atomic():
-        locked = opportunity_lock_for_change(opportunity, acting_user=acting_user)
+        locked = record_lock_for_change(opportunity, acting_user=acting_user)
         position = STAGE_ORDER.index(locked.stage)
         if position == 0:
             raise OpportunityFirstStageError

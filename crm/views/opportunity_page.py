@@ -13,6 +13,7 @@ from crm.forms import NoteForm, stage_steps_form_class
 from crm.http import HtmxHttpRequest
 from crm.models import Opportunity, OpportunityState, SalesStage
 from crm.process import STAGE_ORDER
+from crm.services.locks import record_change_refusal
 from crm.services.process import opportunity_steps_refusal
 
 TEMPLATE = "crm/opportunity_detail.html"
@@ -28,11 +29,18 @@ def opportunity_context(
     steps_form: forms.ModelForm | None = None,
     note_form: NoteForm | None = None,
     stage_error: str = "",
+    form: forms.ModelForm | None = None,
 ) -> dict[str, Any]:
     can_change = selectors.owner_or_manager(user=request.user, owner_id=opportunity.owner_id)
     is_open = opportunity.state == OpportunityState.OPEN
+    refusal = record_change_refusal(opportunity, acting_user=request.user)
     context: dict[str, Any] = {
         "opportunity": opportunity,
+        "record": opportunity,
+        "page_title": opportunity.topic,
+        "form": form,
+        "edit_url": reverse("crm:opportunity-edit", args=[opportunity.pk]),
+        "read_only_notice": refusal.message if refusal is not None else "",
         "origin_lead": selectors.originating_lead(opportunity),
         "stages": selectors.opportunity_stages(opportunity=opportunity),
         "is_open": is_open,
