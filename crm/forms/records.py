@@ -1,5 +1,6 @@
 """The account, contact and opportunity forms (New and Edit). Labels are the models' verbose
-names; rules beyond a field's own (a name that is only spaces, ...) are the services'."""
+names; a missing name says the services' own message; rules beyond a field's own are the
+services'."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from django import forms
 from crm.forms.renderer import RecordForm, fields_of
 from crm.models import Account, Contact, Opportunity
 from crm.selectors.records import account_options
+from crm.services.errors import (
+    ACCOUNT_NAME_REQUIRED,
+    CONTACT_LAST_NAME_REQUIRED,
+    OPPORTUNITY_TOPIC_REQUIRED,
+)
 from crm.services.fields import ADDRESS_FIELDS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -55,6 +61,7 @@ class AccountForm(RecordForm):
         model = Account
         fields = fields_of(ACCOUNT_GROUPS)
         widgets = {"description": TEXTAREA, "phone": PHONE}
+        error_messages = {"name": {"required": ACCOUNT_NAME_REQUIRED}}
 
 
 class AccountChoiceField(forms.ModelChoiceField):
@@ -79,6 +86,7 @@ class ContactForm(RecordForm):
         model = Contact
         fields = fields_of(CONTACT_GROUPS)
         widgets = {"description": TEXTAREA, "business_phone": PHONE, "mobile_phone": PHONE}
+        error_messages = {"last_name": {"required": CONTACT_LAST_NAME_REQUIRED}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,3 +112,4 @@ class OpportunityForm(RecordForm):
         model = Opportunity
         fields = fields_of(OPPORTUNITY_GROUPS)
         widgets = {"description": TEXTAREA, "estimated_close_date": DATE}
+        error_messages = {"topic": {"required": OPPORTUNITY_TOPIC_REQUIRED}}

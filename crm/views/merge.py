@@ -22,6 +22,17 @@ MERGED = "Merged {count} {records} into {master}."
 TEMPLATE = "crm/merge.html"
 
 
+def _page_context(model: type[models.Model]) -> dict[str, Any]:
+    name = model._meta.model_name
+    return {
+        "page_title": f"Merge {model._meta.verbose_name_plural}",
+        "records_word": model._meta.verbose_name_plural,
+        "merge_url": reverse(f"crm:{name}-merge"),
+        "list_url": reverse(f"crm:{name}-list"),
+        "records": [],
+    }
+
+
 def _merge_context(
     request: HtmxHttpRequest,
     model: type[models.Model],
@@ -30,16 +41,7 @@ def _merge_context(
     error: str = "",
     sources: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    name = model._meta.model_name
-    context: dict[str, Any] = {
-        "page_title": f"Merge {model._meta.verbose_name_plural}",
-        "records_word": model._meta.verbose_name_plural,
-        "record_word": model._meta.verbose_name,
-        "merge_url": reverse(f"crm:{name}-merge"),
-        "list_url": reverse(f"crm:{name}-list"),
-        "error": error,
-        "records": [],
-    }
+    context = _page_context(model) | {"error": error}
     if selection is None:
         return context
     master_id, other_ids = selection

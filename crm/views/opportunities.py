@@ -3,6 +3,8 @@ Won, Close as Lost, Reopen, notes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm import selectors
 from crm.forms import CloseForm, OpportunityForm
 from crm.http import HtmxHttpRequest, navigate, render_dialog, render_forbidden
-from crm.models import OpportunityState
+from crm.models import Opportunity, OpportunityState
 from crm.services import close, opportunities
 from crm.services.errors import OPPORTUNITY_CHANGE_FORBIDDEN, RecordError
 from crm.services.locks import record_change_refusal
@@ -69,8 +71,16 @@ def opportunity_close(request: HtmxHttpRequest, pk: int, state: str) -> HttpResp
             reason = opportunity.get_status_reason_display()
             messages.success(request, OPPORTUNITY_CLOSED_AS.format(reason=reason))
             return navigate(request, opportunity.get_absolute_url())
+    context = _close_context(request, opportunity, form, state)
+    return render_dialog(request, "crm/opportunity_close.html", "close-dialog", context)
+
+
+def _close_context(
+    request: HtmxHttpRequest, opportunity: Opportunity, form: CloseForm, state: str
+) -> dict[str, Any]:
+    # Said before anything is posted: a closed opportunity can't be closed again.
     refusal = record_change_refusal(opportunity, acting_user=request.user)
-    context = {
+    return {
         "page_title": CLOSE_TITLES[state],
         "opportunity": opportunity,
         "refusal": refusal.message if refusal and not form.is_bound else "",
@@ -79,7 +89,6 @@ def opportunity_close(request: HtmxHttpRequest, pk: int, state: str) -> HttpResp
         "action": reverse("crm:opportunity-close", args=[opportunity.pk, state]),
         "cancel_url": opportunity.get_absolute_url(),
     }
-    return render_dialog(request, "crm/opportunity_close.html", "close-dialog", context)
 
 
 @require_POST

@@ -92,6 +92,19 @@ def record_context(
     }
 
 
+def _forbidden(request: HtmxHttpRequest, record: models.Model) -> HttpResponse | None:
+    """403 with the reason when the user may not change the record at all."""
+    refusal = record_change_refusal(record, acting_user=request.user)
+    if isinstance(refusal, PERMISSION_ERRORS):
+        return render_forbidden(request, refusal.message)
+    return None
+
+
+def _delete_refusal(request: HtmxHttpRequest, record: models.Model) -> str:
+    refusal = record_delete_refusal(record=record, acting_user=request.user)
+    return refusal.message if refusal is not None else ""
+
+
 def _map_error(form: forms.BaseForm, error: RecordError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
@@ -151,6 +164,8 @@ def record_delete(request: HtmxHttpRequest, page: RecordPage, pk: int) -> HttpRe
     if page.delete is None:
         raise Http404
     record = page.get(pk=pk)
+    if forbidden := _forbidden(request, record):
+        return forbidden
     error = ""
     if request.method == "POST":
         try:
@@ -160,12 +175,12 @@ def record_delete(request: HtmxHttpRequest, page: RecordPage, pk: int) -> HttpRe
         else:
             messages.success(request, DELETED.format(record=page.label()))
             return navigate(request, page.url("list"))
-    refusal = record_delete_refusal(record=record, acting_user=request.user)
+    refusal = error or _delete_refusal(request, record)
     context = {
         "page_title": f"Delete {page.name}",
         "record": record,
         "page": page,
-        "refusal": error or (refusal.message if refusal else ""),
+        "refusal": refusal,
         "action": page.url("delete", record),
         "cancel_url": record.get_absolute_url(),
     }
@@ -174,9 +189,8 @@ def record_delete(request: HtmxHttpRequest, page: RecordPage, pk: int) -> HttpRe
 
 def record_note(request: HtmxHttpRequest, page: RecordPage, pk: int) -> HttpResponse:
     record = page.get(pk=pk)
-    refusal = record_change_refusal(record, acting_user=request.user)
-    if isinstance(refusal, PERMISSION_ERRORS):
-        return render_forbidden(request, refusal.message)
+    if forbidden := _forbidden(request, record):
+        return forbidden
     form = NoteForm(request.POST, request.FILES)
     if form.is_valid():
         try:
