@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Count
 
@@ -78,6 +79,8 @@ class MergeRow:
 
 def _shown(record: models.Model, name: str) -> str:
     value = getattr(record, name)
+    if isinstance(value, AbstractBaseUser):
+        return value.get_full_name() or value.get_username()
     return "" if merge_value_is_empty(value) else str(value)
 
 
