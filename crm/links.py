@@ -77,18 +77,21 @@ class Link:
         return noun if self.generic_type_column else f"{noun} ({self.label})"
 
 
-def _unique_keys(model: type[models.Model], field_names: set[str]) -> tuple[tuple[str, ...], ...]:
+def unique_keys_over(
+    model: type[models.Model], field_names: set[str]
+) -> tuple[tuple[str, ...], ...]:
     """The other columns of each unique constraint of `model` over one of `field_names`."""
     keys: list[tuple[str, ...]] = []
     sets: list[tuple[str, ...]] = [tuple(fields) for fields in model._meta.unique_together]
     for constraint in model._meta.total_unique_constraints:
         sets.append(tuple(constraint.fields))
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint) and (
-            constraint.condition is not None or constraint.expressions
-        ):
-            # Conditional or expression constraints can't be checked in advance here; refuse to
-            # walk rather than merge rows into a violation (the transaction would roll back).
+        if not isinstance(constraint, models.UniqueConstraint):
+            continue
+        partial = constraint.condition is not None or constraint.expressions
+        if partial and (constraint.expressions or field_names & set(constraint.fields)):
+            # A conditional or expression constraint over the link can't be checked before the
+            # rows move; refuse to walk rather than merge into a violation.
             raise ImproperlyConfigured(
                 f"{model._meta.label}.{constraint.name}: merging records it points at needs "
                 "a unique constraint on plain fields."
@@ -115,7 +118,7 @@ def record_links(record_model: type[models.Model]) -> tuple[Link, ...]:
             # Covered by the through model's own foreign key, which is a relation of its own.
             continue
         field = relation.field
-        keys = _unique_keys(relation.related_model, {field.name})
+        keys = unique_keys_over(relation.related_model, {field.name})
         if field.unique:
             keys = ((), *keys)
         links.append(
@@ -138,7 +141,7 @@ def record_links(record_model: type[models.Model]) -> tuple[Link, ...]:
                         column=column,
                         label=str(model._meta.verbose_name_plural),
                         generic_type_column=type_column,
-                        unique_keys=_unique_keys(model, {private.fk_field}),
+                        unique_keys=unique_keys_over(model, {private.fk_field}),
                     )
                 )
     return tuple(sorted(links, key=lambda link: (link.model._meta.label, link.column)))

@@ -3,9 +3,13 @@ links declared in higher apps that crm never imports."""
 
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import Q
+from django.test.utils import isolate_apps
 
-from crm.links import record_links
+from crm.links import record_links, unique_keys_over
 from crm.models import Account, Contact, Opportunity, TimelineEntry
 from leads.models import Lead, LeadOrigin
 from qualification.models import Qualification
@@ -64,3 +68,45 @@ def test_open_rows_come_from_the_models_and_protect_blocks_with_every_row() -> N
     assert links[("qualification.Qualification", "account_id")].open_rows is None
     assert LeadOrigin in {link.model for link in record_links(Contact)}
     assert Qualification in {link.model for link in record_links(Contact)}
+
+
+@isolate_apps("crm")
+def test_a_unique_constraint_over_a_link_gives_its_other_columns() -> None:
+    class Membership(models.Model):
+        account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+        role = models.CharField(max_length=10)
+        other = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "crm"
+            unique_together = [("account", "role")]
+            constraints = [
+                models.UniqueConstraint(fields=["account", "other"], name="one_other"),
+                models.UniqueConstraint(fields=["role", "other"], name="unrelated"),
+            ]
+
+        def __str__(self) -> str:
+            return self.role
+
+    assert unique_keys_over(Membership, {"account"}) == (("role",), ("other",))
+
+
+@isolate_apps("crm")
+def test_a_conditional_unique_constraint_over_a_link_is_refused() -> None:
+    class Primary(models.Model):
+        account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+        primary = models.BooleanField()
+
+        class Meta:
+            app_label = "crm"
+            constraints = [
+                models.UniqueConstraint(
+                    fields=["account"], condition=Q(primary=True), name="one_primary"
+                )
+            ]
+
+        def __str__(self) -> str:
+            return str(self.primary)
+
+    with pytest.raises(ImproperlyConfigured, match=r"crm\.Primary\.one_primary"):
+        unique_keys_over(Primary, {"account"})

@@ -422,7 +422,7 @@ def test_a_contact_moved_to_another_account_meanwhile_is_a_conflict(owner, monke
     moved_to = AccountFactory(owner=owner)
     from crm.services.merge import records as merge_records
 
-    real_lock = merge_records._lock_targets
+    real_lock = merge_records.lock_targets
 
     def lock_then_move(model, ids):
         locked = real_lock(model, ids)
@@ -430,7 +430,7 @@ def test_a_contact_moved_to_another_account_meanwhile_is_a_conflict(owner, monke
         Contact.objects.filter(pk=other.pk).update(account=moved_to)
         return locked
 
-    monkeypatch.setattr(merge_records, "_lock_targets", lock_then_move)
+    monkeypatch.setattr(merge_records, "lock_targets", lock_then_move)
 
     with pytest.raises(MergeConflictError) as error:
         contacts_merge(

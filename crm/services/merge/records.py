@@ -186,7 +186,7 @@ def _merge_locked(
 ) -> MergeResult:
     ids = [master_id, *other_ids]
     # Every lock first, in the global order; then the checks; then the writes.
-    targets = _lock_targets(model, ids)
+    targets = lock_targets(model, ids)
     records = _lock_records(model, ids, targets)
     pointing = lock_pointing_rows(model, ids)
     refusal = records_merge_refusal(records=list(records.values()), acting_user=acting_user)
@@ -211,7 +211,7 @@ def _merge_locked(
     return result
 
 
-def _lock_targets(model: type[models.Model], ids: list[int]) -> set[int]:
+def lock_targets(model: type[models.Model], ids: list[int]) -> set[int]:
     """Lock the accounts the merged contacts sit under (before the contacts: the global lock
     order), so that the master's new Account Name cannot be merged away under it."""
     names = LOCKED_TARGETS[model]
