@@ -53,3 +53,8 @@ def render_dialog(
 def navigate(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """Go to `url`: a client-side redirect for htmx, a plain redirect otherwise."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def render_forbidden(request: HtmxHttpRequest, message: str) -> HttpResponse:
+    """403 with the reason, as a page (htmx shows nothing of a 4xx, the page is for the rest)."""
+    return render(request, "crm/forbidden.html", {"message": message}, status=403)

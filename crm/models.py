@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 MAX_MONEY = Decimal("1000000000000")  # 1e12, the largest budget or revenue a record accepts
@@ -95,7 +96,11 @@ class Account(AddressMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["owner", "name"])]
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            # The grid sorts names without regard to case, ties broken by id.
+            models.Index(Lower("name"), "id", name="account_name_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -135,6 +140,8 @@ class Contact(AddressMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["account", "full_name_normalized"]),
             models.Index(fields=["owner", "last_name"]),
+            # The grid's Full Name sort: last then first name without regard to case, then id.
+            models.Index(Lower("last_name"), Lower("first_name"), "id", name="contact_name_ci"),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +230,9 @@ class Opportunity(TimeStampedModel):
     need = models.CharField("Need", max_length=20, choices=Need.choices, blank=True)
     estimated_revenue = money_field("Est. Revenue")
     estimated_close_date = models.DateField("Est. Close Date", null=True, blank=True)
+    # Set when the opportunity is closed as won or lost, cleared when it is reopened.
+    actual_revenue = money_field("Actual Revenue")
+    actual_close_date = models.DateField("Actual Close Date", null=True, blank=True)
     description = models.TextField("Description", blank=True)
     state = models.CharField(
         "Status", max_length=10, choices=OpportunityState.choices, default=OpportunityState.OPEN
@@ -259,12 +269,24 @@ class Opportunity(TimeStampedModel):
         related_name="opportunities",
     )
 
+    # crm.links: an open opportunity keeps the accounts and contacts it names from being
+    # deleted.
+    links_block_delete_when = Q(state=OpportunityState.OPEN)
+
     class Meta:
         verbose_name_plural = "opportunities"
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["owner", "state", "-created_at"]),
-            models.Index(fields=["state", "-created_at"]),
+            # My Open, Open, Won and Lost Opportunities and All Opportunities, newest first (the
+            # default sort) with the grid's id tie-break, so a page comes in order from an index.
+            models.Index(
+                fields=["owner", "state", "-created_at", "-id"],
+                name="opportunity_owner_state_newest",
+            ),
+            models.Index(fields=["state", "-created_at", "-id"], name="opportunity_state_newest"),
+            models.Index(fields=["-created_at", "-id"], name="opportunity_newest"),
+            # The Topic sort, without regard to case.
+            models.Index(Lower("topic"), "id", name="opportunity_topic_ci"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -278,6 +300,28 @@ class Opportunity(TimeStampedModel):
                 name="opportunity_budget_in_range",
                 condition=Q(budget_amount__isnull=True)
                 | Q(budget_amount__gte=0, budget_amount__lte=MAX_MONEY),
+            ),
+            models.CheckConstraint(
+                name="opportunity_actual_revenue_in_range",
+                condition=Q(actual_revenue__isnull=True)
+                | Q(actual_revenue__gte=0, actual_revenue__lte=MAX_MONEY),
+            ),
+            models.CheckConstraint(
+                name="opportunity_status_matches_state",
+                condition=(
+                    Q(
+                        state=OpportunityState.OPEN,
+                        status_reason__in=OPPORTUNITY_STATUS_BY_STATE[OpportunityState.OPEN],
+                    )
+                    | Q(
+                        state=OpportunityState.WON,
+                        status_reason__in=OPPORTUNITY_STATUS_BY_STATE[OpportunityState.WON],
+                    )
+                    | Q(
+                        state=OpportunityState.LOST,
+                        status_reason__in=OPPORTUNITY_STATUS_BY_STATE[OpportunityState.LOST],
+                    )
+                ),
             ),
         ]
 

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The form widgets' templates, for crm.forms.renderer (fields render through a template).
+    "django.forms",
     "django_htmx",
     "django_tasks_db",
     "crm",

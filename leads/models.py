@@ -167,6 +167,10 @@ class Lead(AddressMixin, TimeStampedModel):
 
     timeline = GenericRelation(TimelineEntry)
 
+    # crm.links: an open lead keeps the accounts and contacts it names (Existing Account,
+    # Existing Contact) from being deleted.
+    links_block_delete_when = Q(state=LeadState.OPEN)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [

@@ -1,14 +1,16 @@
-"""Delete customer records (accounts, contacts, opportunities) with their timelines, and tell
-every record that loses its link to them.
+"""Deleting customer records.
 
-Deleting an account clears the Existing Account of the leads that named it (and the Account
-of its contacts, ...): the foreign keys are SET_NULL. Done silently, a salesperson would find
-the field empty and qualify the lead into a new account. So the records whose link is cleared
-are listed before the delete (Django admin's confirmation page warns with them) and each gets
-a system event on its timeline saying what was cleared and why.
+Two callers, one way of deleting. Django admin deletes accounts, contacts and opportunities
+(`records_delete`); the app's Delete command deletes an account or a contact unless records
+still being worked on point at it (`record_delete`, refused with `record_delete_refusal`).
 
-Generic over the models that point at the deleted ones, so `crm` needs no import of the apps
-above it (leads): the links are read from the models' own relations.
+What points at a record is read from the models themselves (`crm.links`, `_meta`), since the
+lead model lives in a higher app: an opportunity whose Potential Customer it is (a PROTECT
+link) and open opportunities and open leads that name it block the app's delete; closed ones
+only lose the link. Links that a delete clears (SET_NULL foreign keys: a lead's Existing
+Account, a contact's Account, ...) are not cleared silently: each record that loses one gets
+a system event on its timeline saying what was cleared and why, and Django admin's
+confirmation page lists them first.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import models, transaction
+from django.db.models import Count
 
+from crm.links import Link, links_by_model
 from crm.models import TimelineEntryKind
+from crm.services.errors import RecordError, RecordInUseError
+from crm.services.locks import record_change_refusal, record_lock
 from crm.services.timeline import timeline_delete_for, timeline_entries_bulk_add
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 LINK_CLEARED_TITLE = "{field} cleared"
 LINK_CLEARED_BODY = "The {model} {record} was deleted."
@@ -100,14 +106,79 @@ def records_delete(
             .filter(pk__in=[record.pk for record in records])
             .order_by("pk")
         )
-        links = record_links_cleared(records=locked)
-        for record in locked:
-            timeline_delete_for(record=record)
-        model._default_manager.filter(pk__in=[record.pk for record in locked]).delete()
-        timeline_entries_bulk_add(
-            entries=[
-                (link.record, acting_user, TimelineEntryKind.SYSTEM, link.title, link.body)
-                for link in links
-            ]
-        )
+        _locked_delete(model=model, records=locked, acting_user=acting_user)
     return len(locked)
+
+
+def _locked_delete(
+    *, model: type[models.Model], records: list[models.Model], acting_user: AbstractBaseUser
+) -> None:
+    """Delete locked records with their timelines and tell each record that loses its link."""
+    links = record_links_cleared(records=records)
+    for record in records:
+        timeline_delete_for(record=record)
+    model._default_manager.filter(pk__in=[record.pk for record in records]).delete()
+    timeline_entries_bulk_add(
+        entries=[
+            (link.record, acting_user, TimelineEntryKind.SYSTEM, link.title, link.body)
+            for link in links
+        ]
+    )
+
+
+def record_delete_blockers(*, record: models.Model) -> list[tuple[Link, int]]:
+    """The links that keep the record from being deleted, each with its number of rows. One
+    query per model that can block (opportunities, leads), whatever the number of rows."""
+    model = type(record)
+    blockers = []
+    for link_model, links in links_by_model(model):
+        blocking = [(link, link.open_rows) for link in links if link.open_rows is not None]
+        if not blocking:
+            continue
+        counts = link_model._base_manager.aggregate(
+            **{
+                f"link{index}": Count("pk", filter=link.pointing_at(model, [record.pk]) & open_rows)
+                for index, (link, open_rows) in enumerate(blocking)
+            }
+        )
+        blockers += [
+            (link, counts[f"link{index}"])
+            for index, (link, _open) in enumerate(blocking)
+            if counts[f"link{index}"]
+        ]
+    return blockers
+
+
+def _describe(link: Link, count: int) -> str:
+    state = "" if link.protects else "open "
+    return f"{count} {state}{link.title(count)}"
+
+
+def record_delete_refusal(
+    *, record: models.Model, acting_user: AbstractBaseUser | AnonymousUser
+) -> RecordError | None:
+    """Why `record_delete` would refuse now (None: it would not), so that the Delete dialog
+    can say it before anything is asked. The delete itself checks again, locked."""
+    refusal = record_change_refusal(record, acting_user=acting_user)
+    if refusal is not None:
+        return refusal
+    blockers = record_delete_blockers(record=record)
+    if blockers:
+        links = ", ".join(_describe(link, count) for link, count in blockers)
+        return RecordInUseError(
+            record=str(record._meta.verbose_name), name=str(record), links=links
+        )
+    return None
+
+
+def record_delete(*, record: models.Model, acting_user: AbstractBaseUser) -> None:
+    """Delete the record with its timeline; its attachment files go once the delete commits.
+    Contacts under a deleted account and closed opportunities naming it keep going without
+    the link (their foreign keys are SET_NULL); its Originating Lead link goes with it."""
+    with transaction.atomic():
+        # Locked: a merge or a note racing this delete waits, then finds the record gone.
+        locked = record_lock(record)
+        refusal = record_delete_refusal(record=locked, acting_user=acting_user)
+        if refusal is not None:
+            raise refusal
+        _locked_delete(model=type(locked), records=[locked], acting_user=acting_user)

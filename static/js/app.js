@@ -74,3 +74,14 @@
     }
   });
 })();
+
+// Record forms: Enter in a lookup search box (the contact form's Account Name) searches, it
+// does not submit the form around it.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("input[data-lookup]")) {
+      event.preventDefault();
+    }
+  });
+})();

@@ -54,6 +54,10 @@ def _opportunity(name: str, attr: str = "opportunity") -> Callable[[World], str]
     return lambda w: reverse(f"crm:{name}", args=[getattr(w, attr).pk])
 
 
+def _record(name: str, attr: str) -> Callable[[World], str]:
+    return lambda w: reverse(f"crm:{name}", args=[getattr(w, attr).pk])
+
+
 def _named(name: str) -> Callable[[World], str]:
     return lambda w: reverse(name)
 
@@ -120,6 +124,37 @@ POST_ENDPOINTS: dict[str, Endpoint] = {
     ),
     "opportunity-note-add": Endpoint(
         _opportunity("opportunity-note-add"), lambda w: {"note-title": "Sent the quote"}
+    ),
+    "opportunity-edit": Endpoint(
+        _opportunity("opportunity-edit"), lambda w: {"topic": "Renamed", "need": "must_have"}
+    ),
+    "opportunity-close": Endpoint(
+        lambda w: reverse("crm:opportunity-close", args=[w.opportunity.pk, "won"]),
+        lambda w: {
+            "status_reason": "won",
+            "actual_revenue": "100",
+            "actual_close_date": "2026-03-03",
+        },
+    ),
+    "opportunity-reopen": Endpoint(_opportunity("opportunity-reopen", "won_opportunity")),
+    "account-create": Endpoint(_named("crm:account-create"), lambda w: {"name": "New Co"}),
+    "account-edit": Endpoint(_record("account-edit", "sam_account"), lambda w: {"name": "Re"}),
+    "account-delete": Endpoint(_record("account-delete", "sam_account")),
+    "account-note-add": Endpoint(
+        _record("account-note-add", "sam_account"), lambda w: {"note-title": "Met"}
+    ),
+    "account-merge": Endpoint(
+        _named("crm:account-merge"), lambda w: {"ids": [w.sam_account.pk, w.sam_duplicate.pk]}
+    ),
+    "contact-create": Endpoint(_named("crm:contact-create"), lambda w: {"last_name": "New"}),
+    "contact-edit": Endpoint(_record("contact-edit", "sam_contact"), lambda w: {"last_name": "Re"}),
+    "contact-delete": Endpoint(_record("contact-delete", "sam_contact")),
+    "contact-note-add": Endpoint(
+        _record("contact-note-add", "sam_contact"), lambda w: {"note-title": "Met"}
+    ),
+    "contact-merge": Endpoint(
+        _named("crm:contact-merge"),
+        lambda w: {"ids": [w.sam_contact.pk, w.sam_duplicate_contact.pk]},
     ),
     "admin-settings": Endpoint(_settings_url, lambda w: dict(ADMIN_SETTINGS_FORM), user="admin"),
 }
@@ -204,6 +239,17 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
         "crm:opportunity-stage-edit", args=[w.opportunity.pk, "develop"]
     ),
     "timeline-attachment": _attachment_url,
+    "opportunity-edit": _opportunity("opportunity-edit"),
+    "opportunity-close": lambda w: reverse("crm:opportunity-close", args=[w.opportunity.pk, "won"]),
+    "account-create": _named("crm:account-create"),
+    "account-edit": _record("account-edit", "sam_account"),
+    "account-delete": _record("account-delete", "sam_account"),
+    "account-merge": _named("crm:account-merge"),
+    "account-options": _named("crm:account-options"),
+    "contact-create": _named("crm:contact-create"),
+    "contact-edit": _record("contact-edit", "sam_contact"),
+    "contact-delete": _record("contact-delete", "sam_contact"),
+    "contact-merge": _named("crm:contact-merge"),
 }
 
 
@@ -375,6 +421,35 @@ OTHERS: dict[str, Request] = {
         _opportunity("opportunity-note-add", "others_opportunity"),
         lambda w: {"note-title": "Mine"},
     ),
+    "opportunity-edit-form": Request("get", _opportunity("opportunity-edit", "others_opportunity")),
+    "opportunity-edit": Request(
+        "post",
+        _opportunity("opportunity-edit", "others_opportunity"),
+        lambda w: {"topic": "Mine"},
+    ),
+    "opportunity-close-dialog": Request(
+        "get",
+        lambda w: reverse("crm:opportunity-close", args=[w.others_opportunity.pk, "won"]),
+    ),
+    "opportunity-close": Request(
+        "post",
+        lambda w: reverse("crm:opportunity-close", args=[w.others_opportunity.pk, "lost"]),
+        lambda w: {"status_reason": "canceled", "actual_close_date": "2026-03-03"},
+    ),
+    "account-edit-form": Request("get", _record("account-edit", "account")),
+    "account-edit": Request("post", _record("account-edit", "account"), lambda w: {"name": "Mine"}),
+    "account-delete-dialog": Request("get", _record("account-delete", "account")),
+    "account-delete": Request("post", _record("account-delete", "account")),
+    "account-note-add": Request(
+        "post", _record("account-note-add", "account"), lambda w: {"note-title": "Mine"}
+    ),
+    "contact-edit": Request(
+        "post", _record("contact-edit", "contact"), lambda w: {"last_name": "Mine"}
+    ),
+    "contact-delete": Request("post", _record("contact-delete", "contact")),
+    "contact-note-add": Request(
+        "post", _record("contact-note-add", "contact"), lambda w: {"note-title": "Mine"}
+    ),
 }
 
 
@@ -405,6 +480,9 @@ POST_ONLY: dict[str, Callable[[World], str]] = {
     "opportunity-stage-next": _opportunity("opportunity-stage-next"),
     "opportunity-stage-previous": _opportunity("opportunity-stage-previous", "close_opportunity"),
     "opportunity-note-add": _opportunity("opportunity-note-add"),
+    "opportunity-reopen": _opportunity("opportunity-reopen", "won_opportunity"),
+    "account-note-add": _record("account-note-add", "sam_account"),
+    "contact-note-add": _record("contact-note-add", "sam_contact"),
     "logout": _named("logout"),
 }
 
@@ -438,6 +516,7 @@ GET_ONLY = {
         "opportunity-list",
         "opportunity-detail",
         "timeline-attachment",
+        "account-options",
     )
 }
 
@@ -465,6 +544,16 @@ GET_AND_POST = {
         "lead-qualify",
         "bulk-job-detail",
         "opportunity-stage-edit",
+        "opportunity-edit",
+        "opportunity-close",
+        "account-create",
+        "account-edit",
+        "account-delete",
+        "account-merge",
+        "contact-create",
+        "contact-edit",
+        "contact-delete",
+        "contact-merge",
     )
 }
 

@@ -19,13 +19,27 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from crm.services.errors import (
+    ACCOUNT_NAME_REQUIRED,
+    ACTUAL_CLOSE_DATE_REQUIRED,
+    ACTUAL_REVENUE_REQUIRED,
+    CONTACT_LAST_NAME_REQUIRED,
+    FUTURE_STAGE_READ_ONLY,
+    MERGE_NOT_ALLOWED,
+    MERGE_RECORD_GONE,
+    MERGE_SAME_RECORD,
+    MERGE_SOURCE_INVALID,
+    MERGE_TOO_FEW,
+    OPPORTUNITY_CHANGE_FORBIDDEN,
+    OPPORTUNITY_NOT_CLOSED,
+    OPPORTUNITY_TOPIC_REQUIRED,
+)
 from crm.services.records import (
     OPPORTUNITY_CLOSED,
     OPPORTUNITY_FIRST_STAGE,
     OPPORTUNITY_LAST_STAGE,
 )
 from crm.services.timeline import TIMELINE_NOTE_EMPTY
-from crm.views import FUTURE_STAGE_READ_ONLY, OPPORTUNITY_CHANGE_FORBIDDEN
 from leads.forms import SELECT_LEADS_FIRST
 from leads.models import Lead
 from leads.services import (
@@ -121,6 +135,14 @@ def opportunity_url(name: str, attr: str = "opportunity") -> Callable[[World], s
 
 def stage_url(attr: str, stage: str) -> Callable[[World], str]:
     return lambda w: reverse("crm:opportunity-stage-edit", args=[getattr(w, attr).pk, stage])
+
+
+def close_url(state: str, attr: str = "opportunity") -> Callable[[World], str]:
+    return lambda w: reverse("crm:opportunity-close", args=[getattr(w, attr).pk, state])
+
+
+def record_url(name: str, attr: str) -> Callable[[World], str]:
+    return lambda w: reverse(f"crm:{name}", args=[getattr(w, attr).pk])
 
 
 def qualify_url(attr: str = "lead") -> Callable[[World], str]:
@@ -885,6 +907,143 @@ CASES: dict[str, Case] = {
         opportunity_url("opportunity-note-add", "others_opportunity"),
         lambda w: {"note-title": "Hi"},
         status=403,
+    ),
+    # Opportunity edit, close, reopen -------------------------------------------------------------
+    "opportunity-edit-blank-topic": Case(
+        opportunity_url("opportunity-edit"),
+        lambda w: {"topic": "  "},
+        message=OPPORTUNITY_TOPIC_REQUIRED,
+        htmx=True,
+    ),
+    "opportunity-edit-revenue-too-big": Case(
+        opportunity_url("opportunity-edit"),
+        lambda w: {"topic": "T", "estimated_revenue": "1000000000001"},
+        message=MSG_AT_MOST_1E12,
+        htmx=True,
+    ),
+    "opportunity-edit-bad-choice": Case(
+        opportunity_url("opportunity-edit"),
+        lambda w: {"topic": "T", "need": "desperately", "estimated_close_date": "2026-02-30"},
+        message=(MSG_CHOICE, MSG_DATE),
+        htmx=True,
+    ),
+    "opportunity-edit-won": Case(
+        opportunity_url("opportunity-edit", "won_opportunity"),
+        lambda w: {"topic": "After the fact"},
+        status=302,
+        message=OPPORTUNITY_CLOSED,
+    ),
+    "close-won-revenue-negative": Case(
+        close_url("won"),
+        lambda w: {"status_reason": "won", "actual_revenue": "-1", "actual_close_date": "2026-1-1"},
+        message=MSG_NOT_NEGATIVE,
+        htmx=True,
+    ),
+    "close-won-revenue-too-many-digits": Case(
+        close_url("won"),
+        lambda w: {"status_reason": "won", "actual_revenue": "1" + "0" * 13},
+        message=(MSG_TOO_MANY_DIGITS, MSG_AT_MOST_1E12),
+        htmx=True,
+    ),
+    "close-won-without-revenue": Case(
+        close_url("won"),
+        lambda w: {"status_reason": "won", "actual_revenue": "", "actual_close_date": "2026-1-1"},
+        message=ACTUAL_REVENUE_REQUIRED,
+        htmx=True,
+    ),
+    "close-lost-with-reason-won": Case(
+        close_url("lost"), lambda w: {"status_reason": "won"}, message=MSG_CHOICE, htmx=True
+    ),
+    "close-lost-without-date": Case(
+        close_url("lost"),
+        lambda w: {"status_reason": "canceled", "actual_close_date": ""},
+        message=ACTUAL_CLOSE_DATE_REQUIRED,
+        htmx=True,
+    ),
+    "close-as-open": Case(close_url("open"), lambda w: {"status_reason": "on_hold"}, status=404),
+    "close-won-opportunity": Case(
+        close_url("lost", "won_opportunity"),
+        lambda w: {"status_reason": "canceled", "actual_close_date": "2026-1-1"},
+        message=OPPORTUNITY_CLOSED,
+        htmx=True,
+    ),
+    "reopen-open-opportunity": Case(
+        opportunity_url("opportunity-reopen"), status=302, message=OPPORTUNITY_NOT_CLOSED
+    ),
+    # Accounts and contacts -----------------------------------------------------------------------
+    "account-create-bad-fields": Case(
+        url("crm:account-create"),
+        lambda w: {"name": "", "email": "not an address", "website": "javascript:alert(1)"},
+        message=(ACCOUNT_NAME_REQUIRED, MSG_EMAIL, MSG_URL),
+    ),
+    "account-edit-too-long": Case(
+        record_url("account-edit", "sam_account"),
+        lambda w: {"name": "N" * 161},
+        message="Ensure this value has at most 160 characters (it has 161).",
+        htmx=True,
+    ),
+    "contact-edit-blank-last-name": Case(
+        record_url("contact-edit", "sam_contact"),
+        lambda w: {"first_name": "Nancy", "last_name": " "},
+        message=CONTACT_LAST_NAME_REQUIRED,
+        htmx=True,
+    ),
+    "contact-edit-account-beyond-any-integer": Case(
+        record_url("contact-edit", "sam_contact"),
+        lambda w: {"last_name": "Davolio", "account": HUGE},
+        message=MSG_CHOICE,
+        htmx=True,
+    ),
+    "account-delete-in-use": Case(
+        lambda w: reverse("crm:account-delete", args=[w.qualified_lead.parent_account_id]),
+        message="open opportunity (Account)",
+        htmx=True,
+        user="sam",
+    ),
+    "account-note-empty": Case(
+        record_url("account-note-add", "sam_account"),
+        lambda w: {"note-title": " "},
+        message=TIMELINE_NOTE_EMPTY,
+        htmx=True,
+    ),
+    "account-edit-missing": Case(
+        lambda w: reverse("crm:account-edit", args=[MISSING]), lambda w: {"name": "X"}, status=404
+    ),
+    # Merge --------------------------------------------------------------------------------------
+    "merge-with-itself": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, w.sam_account.pk]},
+        message=MERGE_SAME_RECORD.format(records="accounts"),
+    ),
+    "merge-one": Case(
+        url("crm:contact-merge"),
+        lambda w: {"ids": [w.sam_contact.pk]},
+        message=MERGE_TOO_FEW.format(records="contacts"),
+    ),
+    "merge-missing": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, MISSING]},
+        message=MERGE_RECORD_GONE.format(records="accounts"),
+    ),
+    "merge-id-beyond-any-integer": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, HUGE]},
+        message="Select two or more accounts in the grid to merge.",
+    ),
+    "merge-others-record": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, w.account.pk]},
+        message=MERGE_NOT_ALLOWED.format(records="accounts", names="Northwind Traders (#")[:-3],
+    ),
+    "merge-field-from-a-stranger": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, w.sam_duplicate.pk], "field-name": w.account.pk},
+        message=MERGE_SOURCE_INVALID.format(field="Account Name", records="accounts"),
+    ),
+    "merge-master-not-merged": Case(
+        url("crm:account-merge"),
+        lambda w: {"ids": [w.sam_account.pk, w.account.pk], "master": w.account.pk + 1000},
+        message=MERGE_NOT_ALLOWED.format(records="accounts", names="Northwind Traders (#")[:-3],
     ),
     # Django admin: the settings and the field mappings -------------------------------------------
     "admin-multiple-opportunities-when-automatic": Case(

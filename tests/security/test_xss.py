@@ -553,6 +553,55 @@ PAGES: dict[str, Page] = {
         htmx=True,
         marker='aria-labelledby="stage-flyout-heading"',
     ),
+    "account-edit-form": Page(
+        lambda w: reverse("crm:account-edit", args=[w.account.pk]),
+        (*ACCOUNT, ACCOUNT_STREET, ACCOUNT_INDUSTRY, ACCOUNT_DESCRIPTION),
+        htmx=True,
+        marker='id="record-details"',
+    ),
+    "account-delete-dialog": Page(
+        lambda w: reverse("crm:account-delete", args=[w.account.pk]),
+        (ACCOUNT_NAME,),
+        htmx=True,
+        marker='aria-labelledby="delete-title"',
+    ),
+    "account-merge-page": Page(
+        lambda w: f"{reverse('crm:account-merge')}?ids={w.account.pk}&ids={w.created_account.pk}",
+        (*ACCOUNT, ACCOUNT_STREET, ACCOUNT_INDUSTRY, LEAD["company_name"], LEAD["city"]),
+        marker="<legend>Master record</legend>",
+    ),
+    "contact-edit-form": Page(
+        lambda w: reverse("crm:contact-edit", args=[w.contact.pk]),
+        (*CONTACT, CONTACT_DESCRIPTION, ACCOUNT_NAME),
+        htmx=True,
+        marker='id="record-details"',
+    ),
+    "contact-merge-page": Page(
+        lambda w: f"{reverse('crm:contact-merge')}?ids={w.contact.pk}&ids={w.created_contact.pk}",
+        (*CONTACT, ACCOUNT_NAME, LEAD["first_name"], LEAD["last_name"], LEAD["job_title"]),
+        marker="<legend>Master record</legend>",
+    ),
+    "account-options-reflected": Page(
+        lambda w: (
+            reverse("crm:account-options")
+            + "?"
+            + urlencode({"account_q": w.p(QUERY), "account": w.account.pk})
+        ),
+        (ACCOUNT_NAME,),
+        htmx=True,
+    ),
+    "opportunity-edit-form": Page(
+        lambda w: reverse("crm:opportunity-edit", args=[w.opportunity.pk]),
+        (OPPORTUNITY_TOPIC, OPPORTUNITY_DESCRIPTION),
+        htmx=True,
+        marker='id="record-details"',
+    ),
+    "opportunity-close-dialog": Page(
+        lambda w: reverse("crm:opportunity-close", args=[w.opportunity.pk, "lost"]),
+        (OPPORTUNITY_TOPIC,),
+        htmx=True,
+        marker='aria-labelledby="close-title"',
+    ),
     # Sign in, and Django admin
     "login-next-reflected": Page(
         lambda w: f"{reverse('login')}?{urlencode({'next': '/leads/' + w.p(QUERY)})}",

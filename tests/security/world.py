@@ -172,6 +172,10 @@ class World:
     close_opportunity: Opportunity  # Sam's, open, at Close
     won_opportunity: Opportunity  # Sam's, won
     others_opportunity: Opportunity  # Olga's, open, at Develop
+    sam_account: Account  # Sam's account, nothing pointing at it
+    sam_duplicate: Account  # Sam's second account, a duplicate of sam_account
+    sam_contact: Contact  # Sam's contact, nothing pointing at it
+    sam_duplicate_contact: Contact  # Sam's second contact, a duplicate of sam_contact
     failed_job: BulkQualifyJob  # Sam's background bulk qualify that failed (resumable)
     done_job: BulkQualifyJob  # Sam's finished one
     others_job: BulkQualifyJob  # Olga's failed one
@@ -225,6 +229,10 @@ def world_build(*, sam: User, olga: User, admin: User) -> World:
             status_reason=OpportunityStatus.WON,
         ),
         others_opportunity=OpportunityFactory(owner=olga),
+        sam_account=AccountFactory(name="Sam's Contoso", owner=sam),
+        sam_duplicate=AccountFactory(name="SAM'S CONTOSO", owner=sam),
+        sam_contact=ContactFactory(first_name="Nancy", last_name="Davolio", owner=sam),
+        sam_duplicate_contact=ContactFactory(first_name="Nancy", last_name="DAVOLIO", owner=sam),
         failed_job=_bulk_job(sam, [lead.pk], BulkJobStatus.FAILED),
         done_job=_bulk_job(sam, [lead.pk], BulkJobStatus.DONE),
         others_job=_bulk_job(olga, [others_lead.pk], BulkJobStatus.FAILED),

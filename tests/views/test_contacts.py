@@ -25,11 +25,12 @@ def _fast_passwords(settings) -> None:
 
 
 LIST_URL = reverse("crm:contact-list")
-# Session, user, row count, one page of rows with their owners and accounts.
-LIST_QUERIES = 4
-# Session, user, contact with account and lead, opportunities, timeline (content types are
-# cached per process).
-DETAIL_QUERIES = 5
+# Session, user, row count, the user's permissions (two: the command bar's New needs
+# crm.add_contact), one page of rows with their owners and accounts.
+LIST_QUERIES = 6
+# Session, user, contact with account and lead, the user's permissions (New), opportunities,
+# the leads qualified into it, timeline (content types are cached per process).
+DETAIL_QUERIES = 8
 
 
 def names_on_page(response) -> list[str]:
@@ -161,3 +162,51 @@ def test_the_admin_fills_the_match_keys(client: Client, admin_user) -> None:
     contact = Contact.objects.get()
     assert contact.email_normalized == "nancy.davolio@contoso.com"
     assert contact.full_name_normalized == "nancy davolio"
+
+
+# The Account Name picker -----------------------------------------------------------------------
+
+
+def test_the_picker_lists_the_accounts_the_search_finds(sales_client: Client) -> None:
+    contoso = AccountFactory(name="Contoso")
+    AccountFactory(name="Fabrikam")
+    chosen = AccountFactory(name="Northwind")
+
+    response = sales_client.get(
+        reverse("crm:account-options"), {"account_q": "cont", "account": chosen.pk}
+    )
+
+    page = response.content.decode()
+    assert f'<option value="{chosen.pk}" selected>Northwind</option>' in page, "kept selected"
+    assert f'<option value="{contoso.pk}">Contoso</option>' in page
+    assert "Fabrikam" not in page
+
+
+def test_the_contact_form_shows_the_selected_account_and_saves_a_picked_one(
+    sales_client: Client, salesperson
+) -> None:
+    current, picked = AccountFactory(name="Contoso"), AccountFactory(name="Fabrikam")
+    contact = ContactFactory(owner=salesperson, account=current, last_name="Davolio")
+    edit = reverse("crm:contact-edit", args=[contact.pk])
+
+    form = sales_client.get(edit, headers={"HX-Request": "true"}).content.decode()
+    sales_client.post(edit, {"last_name": "Davolio", "account": picked.pk})
+
+    assert f'<option value="{current.pk}" selected>Contoso</option>' in form
+    assert 'hx-get="/accounts/options/"' in form
+    contact.refresh_from_db()
+    assert contact.account == picked
+
+
+def test_the_contact_form_refuses_an_account_that_is_gone(
+    sales_client: Client, salesperson
+) -> None:
+    contact = ContactFactory(owner=salesperson, account=None, last_name="Davolio")
+
+    response = sales_client.post(
+        reverse("crm:contact-edit", args=[contact.pk]), {"last_name": "Davolio", "account": 98765}
+    )
+
+    assert "Select a valid choice." in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.account is None

@@ -213,6 +213,39 @@ PAGES: dict[str, Callable[[User], str]] = {
     "opportunity": lambda user: reverse(
         "crm:opportunity-detail", args=[OpportunityFactory(owner=user).pk]
     ),
+    "won opportunity": lambda user: reverse(
+        "crm:opportunity-detail",
+        args=[OpportunityFactory(owner=user, state="won", status_reason="won").pk],
+    ),
+    "opportunity edit": lambda user: reverse(
+        "crm:opportunity-edit", args=[OpportunityFactory(owner=user).pk]
+    ),
+    "close as won": lambda user: reverse(
+        "crm:opportunity-close", args=[OpportunityFactory(owner=user).pk, "won"]
+    ),
+    "close as lost": lambda user: reverse(
+        "crm:opportunity-close", args=[OpportunityFactory(owner=user).pk, "lost"]
+    ),
+    "new account": lambda user: reverse("crm:account-create"),
+    "account edit": lambda user: reverse("crm:account-edit", args=[AccountFactory(owner=user).pk]),
+    "account delete": lambda user: reverse(
+        "crm:account-delete", args=[AccountFactory(owner=user).pk]
+    ),
+    "account merge": lambda user: (
+        reverse("crm:account-merge")
+        + "?"
+        + "&".join(f"ids={AccountFactory(owner=user).pk}" for _ in range(3))
+    ),
+    "new contact": lambda user: reverse("crm:contact-create"),
+    "contact edit": lambda user: reverse("crm:contact-edit", args=[ContactFactory(owner=user).pk]),
+    "contact delete": lambda user: reverse(
+        "crm:contact-delete", args=[ContactFactory(owner=user).pk]
+    ),
+    "contact merge": lambda user: (
+        reverse("crm:contact-merge")
+        + "?"
+        + "&".join(f"ids={ContactFactory(owner=user).pk}" for _ in range(2))
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from crm.models import Account, Contact
 from qualification.engine import (
@@ -12,7 +13,7 @@ from qualification.forms import (
     PICK_DUPLICATE,
     QualifyForm,
 )
-from tests.factories import ContactFactory
+from tests.factories import AccountFactory, ContactFactory
 from tests.views.qualify.screens import (
     HX,
     SALESPERSON,
@@ -124,3 +125,14 @@ def test_it_keeps_the_panes_values_through_the_duplicate_dialog(sales_client, le
     lead.refresh_from_db()
     assert (lead.parent_account, lead.parent_contact) == (fabrikam, duplicate_contact)
     assert (Account.objects.count(), Contact.objects.count()) == (1, 1)
+
+
+def test_it_offers_to_merge_several_matching_accounts_first(sales_client, lead, fabrikam):
+    other = AccountFactory(name="Fabrikam, Inc.", website="")
+
+    body = sales_client.post(qualify_url(lead), screen_post(lead), **HX).content.decode()
+
+    merge = reverse("crm:account-merge")
+    assert f'<a href="{merge}?ids={fabrikam.pk}&amp;ids={other.pk}">merge them</a>' in body or (
+        f'<a href="{merge}?ids={other.pk}&amp;ids={fabrikam.pk}">merge them</a>' in body
+    )

@@ -15,6 +15,6 @@ def refill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0001_initial")]
+    dependencies = [("crm", "0003_grid_sort_indexes")]
 
     operations = [migrations.RunPython(refill, migrations.RunPython.noop)]

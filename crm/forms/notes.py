@@ -1,4 +1,4 @@
-"""Forms for customer records and the timeline."""
+"""The timeline's "Add note" form."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from crm.models import Opportunity, TimelineEntry
-from crm.services.records import STAGE_STEPS
-from crm.services.timeline import (
-    TIMELINE_NOTE_EMPTY,
-    attachment_too_large_message,
-)
+from crm.models import TimelineEntry
+from crm.services.timeline import TIMELINE_NOTE_EMPTY, attachment_too_large_message
 
 
 class NoteForm(forms.ModelForm):
@@ -43,16 +39,3 @@ class NoteForm(forms.ModelForm):
         ):
             raise forms.ValidationError(TIMELINE_NOTE_EMPTY)
         return cleaned
-
-
-def stage_steps_form_class(stage: str) -> type[forms.ModelForm]:
-    """The flyout form of one process-bar stage: exactly that stage's step fields."""
-    return forms.modelform_factory(
-        Opportunity,
-        fields=STAGE_STEPS[stage],
-        widgets={
-            "customer_need": forms.Textarea(attrs={"rows": 2}),
-            "proposed_solution": forms.Textarea(attrs={"rows": 2}),
-            "decision_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        },
-    )
