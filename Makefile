@@ -16,7 +16,7 @@ PYTHON := $(shell \
   for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
     if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; exit 0; fi; done)
 
-.PHONY: help run test install lint worker bench-bulk
+.PHONY: help run test install lint worker bench-bulk screenshots
 
 help:
 	@echo "make run    serve the demo on http://$(HOST):$(PORT) (SQLite, demo data loaded once)"
@@ -47,6 +47,10 @@ worker: install
 test: install
 	@if [ ! -x /usr/bin/chromium ] && [ -z "$$CHROMIUM_PATH" ]; then $(VENV)/bin/playwright install chromium; fi
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The README's screenshots of the lead form (tests/browser/screenshots.py), into static/screenshots/.
+screenshots: install
+	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/browser/screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .
