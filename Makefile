@@ -16,7 +16,7 @@ PYTHON := $(shell \
   for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
     if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; exit 0; fi; done)
 
-.PHONY: help run test install lint worker bench-bulk
+.PHONY: help run test install lint worker bench-bulk screenshots
 
 help:
 	@echo "make run    serve the demo on http://$(HOST):$(PORT) (SQLite, demo data loaded once)"
@@ -50,6 +50,13 @@ worker: install
 test: install
 	@CHROMIUM_PATH="$$(tests/browser/find_chromium.sh)" || exit 1; export CHROMIUM_PATH; \
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The README's screenshots, into static/screenshots/: the lead form (tests/browser/readme_screenshots.py)
+# and the screens whose browser tests take their own (merge, opportunity close).
+screenshots: install
+	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/browser/readme_screenshots.py
+	SCREENSHOT_DIR=static/screenshots DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q \
+	  tests/browser/test_merge.py tests/browser/test_opportunity_close.py
 
 lint: install
 	$(VENV)/bin/ruff check .

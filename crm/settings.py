@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    # The form widgets' templates, for crm.forms.renderer (fields render through a template).
+    # The form widgets' templates (fields render through templates).
     "django.forms",
     "django_htmx",
     "django_tasks_db",
@@ -88,6 +88,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates (templates/widgets/), Django's own beside them.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

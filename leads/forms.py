@@ -7,8 +7,12 @@ from typing import Any
 from uuid import uuid4
 
 from django import forms
+from django.urls import reverse_lazy
 
+from crm.lookup import LookupSelect
 from crm.models import Account, Contact
+from crm.money import MoneyField
+from leads import selectors
 from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
 from leads.selectors import LEAD_VIEWS, QUICK_FIND_MAX_LENGTH
 from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS
@@ -82,23 +86,49 @@ class LeadCreateForm(LeadForm):
         return cleaned
 
 
+def lookup_detail(record: Account | Contact) -> str:
+    """What tells namesakes apart in a lookup: a contact's email (else city) and account, an
+    account's city (else email, else website)."""
+    if isinstance(record, Contact):
+        account = record.account.name if record.account_id else ""
+        return " · ".join(part for part in (record.email or record.city, account) if part)
+    return record.city or record.email or record.website
+
+
+def lookup_options(records: list[Account] | list[Contact]) -> list[tuple[Any, str]]:
+    """(record, "Name · detail") for a lookup's plain select."""
+    options = []
+    for record in records:
+        detail = lookup_detail(record)
+        options.append((record, f"{record} · {detail}" if detail else str(record)))
+    return options
+
+
 class QualifyStageForm(forms.ModelForm):
     """The Qualify stage's steps, edited in the process bar's flyout.
 
     Existing Account and Existing Contact accept any record id; the page lists only a few
-    options at a time (the selected one and what the search box finds), never the whole table.
+    options at a time (the selected one and the first ones, or what the lookup finds), never
+    the whole table.
     """
 
     existing_account = forms.ModelChoiceField(
-        queryset=Account.objects.all(), required=False, label="Existing Account"
+        queryset=Account.objects.all(),
+        required=False,
+        label="Existing Account",
+        widget=LookupSelect(lookup_url=reverse_lazy("leads:lead-lookup", args=["account"])),
     )
     existing_contact = forms.ModelChoiceField(
-        queryset=Contact.objects.all(), required=False, label="Existing Contact"
+        queryset=Contact.objects.all(),
+        required=False,
+        label="Existing Contact",
+        widget=LookupSelect(lookup_url=reverse_lazy("leads:lead-lookup", args=["contact"])),
     )
 
     class Meta:
         model = Lead
         fields = list(QUALIFY_STAGE_FIELDS)
+        field_classes = {"budget_amount": MoneyField}
         widgets = {"qualification_comments": forms.Textarea(attrs={"rows": 3})}
 
     def selected_id(self, name: str) -> int | None:
@@ -108,6 +138,15 @@ class QualifyStageForm(forms.ModelForm):
             return int(value) if value not in (None, "") else None
         except (TypeError, ValueError):
             return None
+
+    def limit_lookups(self) -> None:
+        """Give the lookups' plain selects the chosen record and the first few to offer."""
+        for name, lookup in (
+            ("existing_account", selectors.account_lookup),
+            ("existing_contact", selectors.contact_lookup),
+        ):
+            records = lookup(selected_id=self.selected_id(name))
+            self.fields[name].widget.limit_choices(lookup_options(records))
 
 
 class DisqualifyForm(forms.Form):

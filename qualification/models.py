@@ -228,7 +228,7 @@ class QualificationOpportunity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.qualification_id}#{self.position}"
+        return f"Opportunity {self.position + 1} of qualification {self.qualification_id}"
 
 
 class BulkJobStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -9,15 +10,17 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from crm.forms import NoteForm
-from crm.http import HtmxHttpRequest, render_page, search_text
+from crm.http import HtmxHttpRequest, navigate, render_page, search_text
+from crm.money import format_money
 from crm.selectors import opportunity_stages, timeline_for
 from crm.services.timeline import TimelineError, timeline_note_add
 from leads import selectors, services
-from leads.forms import LeadCreateForm, LeadForm, QualifyStageForm
+from leads.forms import LeadCreateForm, LeadForm, QualifyStageForm, lookup_detail
 from leads.models import Lead, LeadState
 from leads.services import LeadError
 
@@ -26,6 +29,8 @@ LEAD_SAVED = "Lead saved."
 STAGE_SAVED = "Qualify stage saved."
 NOTE_ADDED = "Note added."
 NOT_YOURS_READ_ONLY = "This lead belongs to {owner}. You can view it but not change it."
+# The form commands that save the lead first, and the screen each one opens next.
+THEN_COMMANDS = {"qualify": "qualification:lead-qualify", "disqualify": "leads:lead-disqualify"}
 
 
 def _readonly_groups(lead: Lead) -> list[tuple[str, list[tuple[str, Any]]]]:
@@ -48,28 +53,39 @@ def _stage_context(
     request: HtmxHttpRequest, lead: Lead, stage_form: QualifyStageForm | None
 ) -> dict[str, Any]:
     form = stage_form or QualifyStageForm(instance=lead)
-    account_id = form.selected_id("existing_account")
-    contact_id = form.selected_id("existing_contact")
-    return {
-        "stage_form": form,
-        "flyout_open": True,
-        "account_options": selectors.account_lookup(selected_id=account_id),
-        "account_selected": account_id,
-        "contact_options": selectors.contact_lookup(selected_id=contact_id),
-        "contact_selected": contact_id,
-    }
+    form.limit_lookups()
+    return {"stage_form": form, "flyout_open": True}
 
 
-def _qualify_steps(lead: Lead) -> list[tuple[str, Any]]:
-    """(field label, value) of the Qualify stage's steps, for the bar and read-only display."""
+@dataclass(frozen=True)
+class QualifyStep:
+    """One step of the Qualify stage: its name on the bar, its field and the value shown."""
+
+    name: str
+    label: str
+    value: Any
+
+    @property
+    def done(self) -> bool:
+        return self.value not in (None, "")
+
+
+def _qualify_steps(lead: Lead) -> list[QualifyStep]:
+    """The Qualify stage's steps (SPEC §2), for the bar's ticks and the read-only display."""
     return [
-        ("Existing Contact", lead.existing_contact),
-        ("Existing Account", lead.existing_account),
-        ("Purchase Timeframe", lead.get_purchase_timeframe_display()),
-        ("Budget Amount", lead.budget_amount),
-        ("Purchase Process", lead.get_purchase_process_display()),
-        ("Decision Maker identified", "Yes" if lead.decision_maker else ""),
-        ("Qualification Comments", lead.qualification_comments),
+        QualifyStep("Existing Contact", "Existing Contact", lead.existing_contact),
+        QualifyStep("Existing Account", "Existing Account", lead.existing_account),
+        QualifyStep(
+            "Purchase Timeframe", "Purchase Timeframe", lead.get_purchase_timeframe_display()
+        ),
+        QualifyStep("Estimated Budget", "Budget Amount", format_money(lead.budget_amount)),
+        QualifyStep("Purchase Process", "Purchase Process", lead.get_purchase_process_display()),
+        QualifyStep(
+            "Identify Decision Maker",
+            "Decision Maker identified",
+            "Yes" if lead.decision_maker else "",
+        ),
+        QualifyStep("Capture Summary", "Qualification Comments", lead.qualification_comments),
     ]
 
 
@@ -91,6 +107,7 @@ def _detail_context(
     stage_form: QualifyStageForm | None = None,
     flyout_open: bool = False,
     note_form: NoteForm | None = None,
+    then: str = "",
 ) -> dict[str, Any]:
     can_change = selectors.lead_can_change(request.user, lead)
     editable = can_change and lead.is_open
@@ -106,7 +123,7 @@ def _detail_context(
         "read_only_notice": _read_only_notice(lead, can_change=can_change),
         "closed_refusal": services.LEAD_CLOSED,
         "qualify_steps": steps,
-        "qualify_steps_done": sum(1 for _label, value in steps if value not in (None, "")),
+        "qualify_steps_done": sum(1 for step in steps if step.done),
         "is_qualified": lead.state == LeadState.QUALIFIED,
         "later_stages": opportunity_stages(opportunity=lead.qualifying_opportunity),
         "flyout_open": False,
@@ -114,6 +131,8 @@ def _detail_context(
         "note_form": note_form or NoteForm(),
         "note_add_url": reverse("leads:lead-note-add", args=[lead.pk]),
         "can_add_note": editable,
+        # Opened by the page once it has loaded, after a save that a command asked for.
+        "then_url": reverse(THEN_COMMANDS[then], args=[lead.pk]) if then and editable else "",
     }
     if flyout_open:
         context.update(_stage_context(request, lead, stage_form))
@@ -141,23 +160,50 @@ def lead_create(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "leads/lead_detail.html", context)
 
 
+def _then_command(request: HtmxHttpRequest) -> str:
+    """The command the form's Save runs next ("qualify", "disqualify"), or ""."""
+    then = request.POST.get("then") or request.GET.get("then") or ""
+    return then if then in THEN_COMMANDS else ""
+
+
+def _after_save(request: HtmxHttpRequest, lead: Lead, then: str) -> HttpResponse:
+    """Back to the lead, or on to the command the salesperson clicked. With htmx the lead page
+    loads again (the saved values) and opens the command's dialog from there (`?then=`);
+    without JavaScript the command's own page opens."""
+    if not then:
+        return redirect(lead)
+    if request.htmx:
+        return navigate(request, f"{lead.get_absolute_url()}?{urlencode({'then': then})}")
+    return redirect(reverse(THEN_COMMANDS[then], args=[lead.pk]))
+
+
 @require_http_methods(["GET", "POST"])
 def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The lead form. Its Save also serves Qualify and Disqualify (`then`): the edits are saved
+    first, so the command sees them; a form with errors shows them and runs nothing."""
     is_post = request.method == "POST"
     lead = selectors.lead_get_for_user(user=request.user, pk=pk, for_change=is_post)
+    then = _then_command(request)
     form = LeadForm(request.POST, instance=lead) if is_post else None
     if form is not None and form.is_valid():
+        return _save(request, lead, form, then)
+    if form is not None:
+        # The page shows the stored lead around the form, not the values just typed.
+        lead.refresh_from_db()
+    context = _detail_context(request, lead, form=form, then="" if is_post else then)
+    return render(request, "leads/lead_detail.html", context)
+
+
+def _save(request: HtmxHttpRequest, lead: Lead, form: LeadForm, then: str) -> HttpResponse:
+    # A command clicked on an unchanged form has nothing to save (and says nothing about it).
+    if not then or form.has_changed():
         try:
             services.lead_update(lead=lead, acting_user=request.user, data=form.cleaned_data)
         except LeadError as error:
             messages.error(request, error.message)
-            return redirect(lead)
+            return navigate(request, lead.get_absolute_url())
         messages.success(request, LEAD_SAVED)
-        return redirect(lead)
-    if form is not None:
-        # The page shows the stored lead around the form, not the values just typed.
-        lead.refresh_from_db()
-    return render(request, "leads/lead_detail.html", _detail_context(request, lead, form=form))
+    return _after_save(request, lead, then)
 
 
 @require_http_methods(["GET", "POST"])
@@ -197,20 +243,17 @@ def _stage_saved(request: HtmxHttpRequest, lead: Lead) -> HttpResponse:
 
 @require_GET
 def lead_lookup(request: HtmxHttpRequest, record_type: str) -> HttpResponse:
-    """Options for the Existing Account / Existing Contact pickers (a search box feeds them)."""
-    query = search_text(request, f"{record_type}_q")
-    try:
-        selected = int(request.GET.get(f"existing_{record_type}") or 0) or None
-    except ValueError:
-        selected = None
+    """Matches for the Existing Account / Existing Contact lookups (`?q=`), as listbox options
+    that say enough (email or city) to tell namesakes apart."""
+    query = search_text(request)
     if record_type == "account":
-        options = selectors.account_lookup(query=query, selected_id=selected)
+        records = selectors.account_lookup(query=query)
     elif record_type == "contact":
-        options = selectors.contact_lookup(query=query, selected_id=selected)
+        records = selectors.contact_lookup(query=query)
     else:
         raise Http404
-    context = {"options": options, "selected": selected}
-    return render(request, "leads/lead_detail.html#lookup-options", context)
+    results = [(record, lookup_detail(record)) for record in records]
+    return render(request, "leads/lead_detail.html#lookup-results", {"results": results})
 
 
 @require_POST

@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from qualification.models import (
     BulkQualifyJob,
+    DuplicateDecision,
     Qualification,
-    QualificationOpportunity,
 )
 
 
@@ -26,74 +27,130 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class QualificationOpportunityInline(admin.TabularInline):
-    model = QualificationOpportunity
-    fields = ("position", "opportunity")
-    readonly_fields = ("position", "opportunity")
-    extra = 0
-    can_delete = False
+def duplicates_decision(qualification: Qualification, record_type: str) -> str:
+    """What was done about the duplicates a new account or contact matched, in the words of the
+    duplicate dialog: "Create new anyway over Contoso Ltd, Contoso Inc", "linked to match
+    Contoso Ltd"; "" when none were found. The matches are named as they were then."""
+    decision = getattr(qualification, f"{record_type}_duplicates")
+    matches = [
+        match
+        for match in (qualification.duplicate_matches or {}).get(record_type, [])
+        if isinstance(match, dict)
+    ]
+    labels = [str(match.get("label", "")) for match in matches if match.get("label")]
+    if decision == DuplicateDecision.CREATED_ANYWAY:
+        return f"Create new anyway over {', '.join(labels)}" if labels else "Create new anyway"
+    if decision == DuplicateDecision.LINKED:
+        linked_id = getattr(qualification, f"{record_type}_id")
+        linked = next(
+            (str(match["label"]) for match in matches if match.get("id") == linked_id), ""
+        )
+        record = getattr(qualification, record_type)
+        return f"linked to match {linked or record or ', '.join(labels)}".strip()
+    return ""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def _outcome(record: Any, created: bool) -> str:
+def _outcome(qualification: Qualification, record_type: str) -> str:
+    """The record created or linked, with a link to it, and the duplicate decision under it."""
+    record = getattr(qualification, record_type)
     if record is None:
         return "—"
-    return f"{record} ({'created' if created else 'linked'})"
+    created = getattr(qualification, f"{record_type}_created")
+    decision = duplicates_decision(qualification, record_type)
+    return format_html(
+        '<a href="{}">{}</a> <span class="audit-how">{}</span>{}',
+        record.get_absolute_url(),
+        record,
+        "created" if created else "linked",
+        format_html('<br><span class="audit-duplicates">{}</span>', decision) if decision else "",
+    )
 
 
 @admin.register(Qualification)
 class QualificationAdmin(ReadOnlyAdmin):
-    """Who qualified which lead when, how, and what was created versus linked."""
+    """Who qualified which lead when, how, what was created versus linked, and what was done
+    about the duplicates found."""
 
     list_display = (
         "lead_label",
         "qualified_by",
         "created_at",
-        "experience",
-        "bulk",
+        "how",
         "account_outcome",
         "contact_outcome",
         "opportunity_count",
     )
-    list_filter = ("experience", "bulk", "account_created", "contact_created")
+    list_filter = (
+        "experience",
+        "bulk",
+        "account_created",
+        "contact_created",
+        "account_duplicates",
+        "contact_duplicates",
+    )
     list_select_related = ("qualified_by", "account", "contact")
     search_fields = ("lead_label",)
     date_hierarchy = "created_at"
-    inlines = [QualificationOpportunityInline]
     fields = (
-        "lead",
-        "lead_label",
+        "lead_link",
         "qualified_by",
         "created_at",
-        "experience",
-        "bulk",
-        "account",
-        "account_created",
-        "contact",
-        "contact_created",
+        "how",
+        "account_outcome",
+        "contact_outcome",
+        "opportunities",
         "summary",
     )
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/admin-audit.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Qualification]:
         return super().get_queryset(request).annotate(opportunity_total=Count("opportunity_links"))
 
+    @admin.display(description="Lead")
+    def lead_link(self, obj: Qualification) -> str:
+        if obj.lead is None:
+            return f"{obj.lead_label} (deleted)"
+        return format_html('<a href="{}">{}</a>', obj.lead.get_absolute_url(), obj.lead_label)
+
+    @admin.display(description="How", ordering="experience")
+    def how(self, obj: Qualification) -> str:
+        return f"{obj.get_experience_display()}{' · bulk' if obj.bulk else ''}"
+
     @admin.display(description="Account")
     def account_outcome(self, obj: Qualification) -> str:
-        return _outcome(obj.account, obj.account_created)
+        return _outcome(obj, "account")
 
     @admin.display(description="Contact")
     def contact_outcome(self, obj: Qualification) -> str:
-        return _outcome(obj.contact, obj.contact_created)
+        return _outcome(obj, "contact")
 
-    @admin.display(description="Opportunities created", ordering="opportunity_total")
+    @admin.display(description="Opps", ordering="opportunity_total")
     def opportunity_count(self, obj: Qualification) -> int:
         return obj.opportunity_total
+
+    @admin.display(description="Opportunities created")
+    def opportunities(self, obj: Qualification) -> str:
+        links = obj.opportunity_links.select_related("opportunity")
+        if not links:
+            return "—"
+        return format_html(
+            '<ol class="audit-opportunities">{}</ol>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>{}</li>',
+                (
+                    (
+                        link.opportunity.get_absolute_url(),
+                        link.opportunity,
+                        " (primary)" if link.position == 0 else "",
+                    )
+                    for link in links
+                ),
+            ),
+        )
 
 
 @admin.register(BulkQualifyJob)

@@ -35,17 +35,16 @@ def _source_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _target_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def _target_fields(record_type: RecordType) -> list[tuple[str, str]]:
     return [
-        (
-            str(record_type.label),
-            [
-                (model_field.name, f"{model_field.verbose_name} ({model_field.name})")
-                for model_field in mapping_target_fields(target=record_type)
-            ],
-        )
-        for record_type in RecordType
+        (model_field.name, f"{model_field.verbose_name} ({model_field.name})")
+        for model_field in mapping_target_fields(target=record_type)
     ]
+
+
+def _target_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every record type's fields, grouped under the record type's name."""
+    return [(str(record_type.label), _target_fields(record_type)) for record_type in RecordType]
 
 
 class FieldMappingForm(forms.ModelForm):
@@ -59,6 +58,17 @@ class FieldMappingForm(forms.ModelForm):
     class Meta:
         model = FieldMapping
         fields = ["target", "source_field", "target_field"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Show only the chosen record type's fields (static/js/admin-field-mapping.js does the
+        # same as the record type changes; a new mapping lists them all, grouped). The field
+        # still accepts any, so that the service says why a field does not fit the type.
+        if "target_field" not in self.fields:
+            return  # a default mapping: shown read-only
+        target = self["target"].value() if "target" in self.fields else self.instance.target
+        if target in RecordType.values:
+            self.fields["target_field"].widget.choices = _target_fields(RecordType(target))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -87,6 +97,10 @@ class FieldMappingAdmin(admin.ModelAdmin):
     """Lead -> account / contact / opportunity mappings; the defaults are fixed."""
 
     form = FieldMappingForm
+
+    class Media:
+        js = ["js/admin-field-mapping.js"]
+
     list_display = ("target", "source_label", "target_label", "is_default")
     list_display_links = ("target", "source_label")
     list_filter = ("target", "is_default")

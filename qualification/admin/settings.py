@@ -9,28 +9,61 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from qualification.models import (
     MAX_OPPORTUNITIES,
     QualificationSettings,
 )
 from qualification.services import (
+    SETTINGS_PARTS_APPLY_WHEN,
     QualificationSettingsError,
+    qualification_settings_part_applies,
     qualification_settings_update,
     qualification_settings_validate,
     quick_create_field_choices,
 )
 
-# Topic is always the first quick-create field; the admin orders the others in these slots.
-QUICK_CREATE_SLOTS = [
-    f"quick_create_{position}" for position in range(2, len(quick_create_field_choices()) + 1)
-]
-QUICK_CREATE_CHOICES = [("", "(none)")] + [
-    (name, label) for name, label in quick_create_field_choices() if name != "topic"
-]
+QUICK_CREATE_FIELD = "opportunity_quick_create_fields"
 
 
-class QualificationSettingsBaseForm(forms.ModelForm):
+class OrderedCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Tick the choices to use and put them in order: the ticked boxes are posted in the order
+    they stand in the list (what the field keeps), Move up / Move down reorder the list
+    (static/js/admin-settings.js). Without JavaScript the list keeps its order."""
+
+    template_name = "widgets/ordered_checkboxes.html"
+
+
+class QuickCreateFieldsField(forms.MultipleChoiceField):
+    widget = OrderedCheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=[
+                (name, label) for name, label in quick_create_field_choices() if name != "topic"
+            ],
+            required=False,
+            label="Fields after Topic",
+            help_text=(
+                "Tick the fields each opportunity form shows, in the order of the list; "
+                "Move up and Move down change the order. Topic is always the first field."
+            ),
+            **kwargs,
+        )
+
+    def order_choices(self, chosen: list[str]) -> None:
+        """List the chosen fields first, in their order, then the others."""
+        by_name = dict(self.choices)
+        first = [name for name in dict.fromkeys(chosen) if name in by_name]
+        self.choices = [(name, by_name[name]) for name in first] + [
+            (name, label) for name, label in by_name.items() if name not in first
+        ]
+
+
+class QualificationSettingsForm(forms.ModelForm):
+    opportunity_quick_create_fields = QuickCreateFieldsField()
+
     class Meta:
         model = QualificationSettings
         fields = [
@@ -40,6 +73,7 @@ class QualificationSettingsBaseForm(forms.ModelForm):
             "contact_mode",
             "opportunity_mode",
             "allow_multiple_opportunities",
+            QUICK_CREATE_FIELD,
             "summarize_after_qualify",
             "detect_duplicates",
             "match_account_by_name",
@@ -50,11 +84,12 @@ class QualificationSettingsBaseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        current = [
-            name for name in self.instance.opportunity_quick_create_fields or [] if name != "topic"
-        ]
-        for slot, name in zip(QUICK_CREATE_SLOTS, current, strict=False):
-            self.initial.setdefault(slot, name)
+        chosen = (
+            self.data.getlist(QUICK_CREATE_FIELD)
+            if self.is_bound
+            else list(self.instance.opportunity_quick_create_fields or [])
+        )
+        self.fields[QUICK_CREATE_FIELD].order_choices(chosen)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -62,38 +97,47 @@ class QualificationSettingsBaseForm(forms.ModelForm):
         for model_field in QualificationSettings._meta.concrete_fields:
             if model_field.name in cleaned:
                 setattr(candidate, model_field.name, cleaned[model_field.name])
-        candidate.opportunity_quick_create_fields = [
-            cleaned[slot] for slot in QUICK_CREATE_SLOTS if cleaned.get(slot)
-        ]
         try:
             qualification_settings_validate(qualification_settings=candidate)
         except QualificationSettingsError as error:
             for name, field_messages in error.errors.items():
-                target = (
-                    QUICK_CREATE_SLOTS[0] if name == "opportunity_quick_create_fields" else name
-                )
                 for message in field_messages:
-                    self.add_error(target if target in self.fields else None, message)
+                    self.add_error(name if name in self.fields else None, message)
         else:
-            self.instance.opportunity_quick_create_fields = (
-                candidate.opportunity_quick_create_fields
-            )
+            # Topic first, as the service put it.
+            cleaned[QUICK_CREATE_FIELD] = candidate.opportunity_quick_create_fields
         return cleaned
 
 
-QualificationSettingsForm = type(
-    "QualificationSettingsForm",
-    (QualificationSettingsBaseForm,),
-    {
-        slot: forms.ChoiceField(
-            label=f"Field {position}",
-            choices=QUICK_CREATE_CHOICES,
-            required=False,
-            help_text="Field 1 is always Topic." if position == 2 else "",
-        )
-        for position, slot in enumerate(QUICK_CREATE_SLOTS, start=2)
-    },
-)
+# The settings page's folding parts: fieldset title -> (part, the note shown beside the title).
+FOLDING_PARTS = {
+    "Legacy experience": ("legacy", "· applies when Experience is Legacy"),
+    "New experience": ("new", "· applies when Experience is New"),
+    "Opportunity quick-create form": (
+        "quick_create",
+        "· applies when Experience is New and Opportunity is Salesperson",
+    ),
+}
+
+
+def _folding(
+    title: str, options: dict[str, Any], shown: QualificationSettings
+) -> tuple[Any, dict[str, Any]]:
+    """A fieldset that folds when its part does not apply; the page's script reads the
+    `when-<field>-<value>` classes to fold it again as the choices change."""
+    if title not in FOLDING_PARTS:
+        return title, options
+    part, note = FOLDING_PARTS[title]
+    rules = SETTINGS_PARTS_APPLY_WHEN[part].items()
+    applies = qualification_settings_part_applies(qualification_settings=shown, part=part)
+    classes = [
+        "collapse",
+        "fold",
+        *(f"when-{name}-{value}" for name, value in rules),
+        *(["fold-open"] if applies else []),
+    ]
+    heading = format_html('{} <span class="fold-note">{}</span>', title, note)
+    return heading, {**options, "classes": classes}
 
 
 @admin.register(QualificationSettings)
@@ -102,6 +146,9 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
 
     form = QualificationSettingsForm
     save_on_top = False
+    # The folding fieldsets (details that open when their part applies) and the script that
+    # folds them as Experience and Opportunity change, and orders the quick-create fields.
+    change_form_template = "admin/qualification/qualificationsettings/change_form.html"
     readonly_fields = ("updated_at",)
     fieldsets = [
         (
@@ -138,18 +185,17 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
                     "Salesperson: the Qualify lead side pane lets the salesperson create new, "
                     "use existing or skip (any Salesperson type opens the pane). "
                     f"“Let salespeople create up to {MAX_OPPORTUNITIES} opportunities” needs "
-                    "Opportunity = Salesperson. The summary needs the New experience."
+                    "Opportunity = Salesperson."
                 ),
             },
         ),
         (
             "Opportunity quick-create form",
             {
-                "fields": QUICK_CREATE_SLOTS,
+                "fields": [QUICK_CREATE_FIELD],
                 "description": (
                     "The fields of each opportunity form in the side pane (New experience, "
-                    "Opportunity = Salesperson), in this order. Field 1 is always Topic; "
-                    "leave a slot at (none) to show fewer fields. Each field once."
+                    "Opportunity = Salesperson), in this order."
                 ),
             },
         ),
@@ -172,6 +218,26 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
         ),
         ("Record", {"fields": ["updated_at"]}),
     ]
+
+    class Media:
+        css = {"all": ["css/admin-settings.css"]}
+        js = ["js/admin-settings.js"]
+
+    def get_fieldsets(
+        self, request: HttpRequest, obj: QualificationSettings | None = None
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """Fold away what does not apply to the chosen experience (the posted one when the
+        form comes back with errors), each folded part with a note saying when it applies."""
+        shown = QualificationSettings(
+            experience=request.POST.get("experience") or getattr(obj, "experience", ""),
+            opportunity_mode=(
+                request.POST.get("opportunity_mode") or getattr(obj, "opportunity_mode", "")
+            ),
+        )
+        return [
+            _folding(title, options, shown)
+            for title, options in super().get_fieldsets(request, obj)
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -18,11 +18,7 @@ from qualification.services.fields import (
 )
 
 SETTINGS_MULTIPLE_NEEDS_SALESPERSON = (
-    "“Let salespeople create up to {max} opportunities” needs Experience = New and "
-    "Opportunity = Salesperson."
-)
-SETTINGS_SUMMARY_NEEDS_NEW = (
-    "“Summarize the lead after it is qualified” applies to the New experience only."
+    "“Let salespeople create up to {max} opportunities” needs Opportunity = Salesperson."
 )
 SETTINGS_DUPLICATES_NEED_A_RULE = (
     "Duplicate detection needs at least one rule: tick an account or a contact rule, "
@@ -30,6 +26,26 @@ SETTINGS_DUPLICATES_NEED_A_RULE = (
 )
 QUICK_CREATE_UNKNOWN = "“{field}” is not an opportunity field the quick-create form can show."
 QUICK_CREATE_TWICE = "“{field}” is picked more than once."
+
+
+# Which parts of the settings apply under which choices. The admin folds away the parts that
+# do not apply (with a note), and a setting in a part that does not apply is kept but never
+# refused: it simply has no effect (the engine reads only what applies).
+SETTINGS_PARTS_APPLY_WHEN: dict[str, dict[str, str]] = {
+    "legacy": {"experience": Experience.LEGACY},
+    "new": {"experience": Experience.NEW},
+    "quick_create": {"experience": Experience.NEW, "opportunity_mode": CreationMode.SALESPERSON},
+}
+
+
+def qualification_settings_part_applies(
+    *, qualification_settings: QualificationSettings, part: str
+) -> bool:
+    """Whether a part of the settings ("legacy", "new", "quick_create") applies to them."""
+    return all(
+        getattr(qualification_settings, name) == value
+        for name, value in SETTINGS_PARTS_APPLY_WHEN[part].items()
+    )
 
 
 class QualificationSettingsError(DomainError):
@@ -62,17 +78,20 @@ def quick_create_fields_clean(*, fields: list[str]) -> list[str]:
 
 
 def qualification_settings_validate(*, qualification_settings: QualificationSettings) -> None:
-    """Refuse combinations that cannot apply. Raises QualificationSettingsError."""
+    """Refuse combinations that contradict each other where they apply. Raises
+    QualificationSettingsError."""
     errors: dict[str, list[str]] = defaultdict(list)
     s = qualification_settings
-    if s.allow_multiple_opportunities and not (
-        s.experience == Experience.NEW and s.opportunity_mode == CreationMode.SALESPERSON
+    # Only within the New experience, where both show: Legacy folds this part away and ignores
+    # it (and the summary) altogether.
+    if (
+        s.allow_multiple_opportunities
+        and qualification_settings_part_applies(qualification_settings=s, part="new")
+        and s.opportunity_mode != CreationMode.SALESPERSON
     ):
         errors["allow_multiple_opportunities"].append(
             SETTINGS_MULTIPLE_NEEDS_SALESPERSON.format(max=MAX_OPPORTUNITIES)
         )
-    if s.summarize_after_qualify and s.experience != Experience.NEW:
-        errors["summarize_after_qualify"].append(SETTINGS_SUMMARY_NEEDS_NEW)
     if s.detect_duplicates and not (
         s.match_account_by_name
         or s.match_account_by_domain

@@ -1,5 +1,5 @@
-// The few lines htmx does not cover: open dialogs that htmx swaps in, close them, keep the
-// grid's select-all checkbox in step with the rows. No inline script anywhere (the CSP forbids it).
+// The few lines htmx does not cover: open dialogs that htmx swaps in, close them, let messages
+// be dismissed (and fade), keep the grid's select-all checkbox in step with the rows. No inline script anywhere (the CSP forbids it).
 (function () {
   "use strict";
 
@@ -52,6 +52,46 @@
     document.body.addEventListener("dialogClosed", function () {
       document.querySelectorAll("dialog[open]").forEach(closeDialog);
     });
+  });
+
+  // Messages: every one can be dismissed; success messages fade after a while (not while the
+  // pointer or the keyboard is on them); errors and warnings stay until dismissed.
+  var MESSAGE_FADE_MS = 6000;
+
+  function dismissMessage(message) {
+    var hadFocus = message.contains(document.activeElement);
+    message.remove();
+    if (hadFocus) { document.getElementById("main").focus(); }
+  }
+
+  function scheduleFade(message) {
+    if (message.dataset.fadeScheduled) { return; }
+    message.dataset.fadeScheduled = "true";
+    var timer = null;
+    function start() {
+      timer = window.setTimeout(function () {
+        message.classList.add("message-fading");
+        window.setTimeout(function () { message.remove(); }, 400);
+      }, MESSAGE_FADE_MS);
+    }
+    function hold() { window.clearTimeout(timer); message.classList.remove("message-fading"); }
+    message.addEventListener("mouseenter", hold);
+    message.addEventListener("focusin", hold);
+    message.addEventListener("mouseleave", start);
+    message.addEventListener("focusout", start);
+    start();
+  }
+
+  function fadeMessages(root) {
+    if (root.matches && root.matches("[data-autohide]")) { scheduleFade(root); }
+    root.querySelectorAll("[data-autohide]").forEach(scheduleFade);
+  }
+
+  document.addEventListener("htmx:load", function (event) { fadeMessages(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { fadeMessages(document); });
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-dismiss-message]");
+    if (dismiss) { dismissMessage(dismiss.closest(".message")); }
   });
 
   // Grid row selection: select-all on the page, and the row highlight.

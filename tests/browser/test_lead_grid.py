@@ -36,7 +36,7 @@ def test_it_finds_a_lead_and_saves_a_qualify_step(page: Page, live_server, login
     bar = page.get_by_role("region", name="Process bar")
     expect(bar.get_by_role("button", name="Next Stage")).to_be_disabled()
     expect(bar).to_contain_text("Qualify the lead to move to Develop")
-    bar.get_by_role("link", name="Qualify").click()
+    bar.get_by_role("button", name=re.compile("^Qualify")).click()
     flyout = page.get_by_role("dialog", name="Qualify")
     flyout.get_by_label("Purchase Timeframe").select_option("This Quarter")
     flyout.get_by_label("Budget Amount").fill("25000")
@@ -44,11 +44,13 @@ def test_it_finds_a_lead_and_saves_a_qualify_step(page: Page, live_server, login
     expect(page.get_by_role("dialog", name="Qualify")).to_have_count(0)
 
     page.reload()
-    page.get_by_role("region", name="Process bar").get_by_role("link", name="Qualify").click()
+    page.get_by_role("region", name="Process bar").get_by_role(
+        "button", name=re.compile("^Qualify")
+    ).click()
     flyout = page.get_by_role("dialog", name="Qualify")
     expect(flyout.get_by_label("Purchase Timeframe")).to_have_value("this_quarter")
-    expect(flyout.get_by_label("Budget Amount")).to_have_value("25000.00")
-    flyout.get_by_role("link", name="Close").click()
+    expect(flyout.get_by_label("Budget Amount")).to_have_value("25,000.00")
+    flyout.get_by_role("button", name="Close").click()
     expect(page.get_by_role("dialog", name="Qualify")).to_be_hidden()
     lead.refresh_from_db()
     assert lead.purchase_timeframe == "this_quarter"
@@ -59,7 +61,9 @@ def test_it_shows_flyout_errors_and_keeps_typed_values(page: Page, live_server, 
     login(salesperson)
     page.goto(f"{live_server.url}{lead.get_absolute_url()}")
 
-    page.get_by_role("region", name="Process bar").get_by_role("link", name="Qualify").click()
+    page.get_by_role("region", name="Process bar").get_by_role(
+        "button", name=re.compile("^Qualify")
+    ).click()
     flyout = page.get_by_role("dialog", name="Qualify")
     flyout.get_by_label("Budget Amount").fill("-3")
     flyout.get_by_label("Qualification Comments").fill("Call back in May")

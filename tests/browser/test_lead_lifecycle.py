@@ -33,7 +33,7 @@ def test_it_disqualifies_finds_in_closed_leads_and_reactivates(
         "link", name="Ida Lovelace"
     ).click()
 
-    commands(page).get_by_role("link", name="Disqualify").click()
+    commands(page).get_by_role("button", name="Disqualify").click()
     dialog = page.get_by_role("dialog", name="Disqualify lead")
     dialog.get_by_label("Status Reason").select_option("No Longer Interested")
     dialog.get_by_role("button", name="Disqualify").click()
@@ -43,7 +43,7 @@ def test_it_disqualifies_finds_in_closed_leads_and_reactivates(
         "This lead is closed. Reactivate it to make changes."
     )
     expect(page.get_by_label("Topic")).to_have_count(0)
-    expect(commands(page).get_by_role("link", name="Qualify", exact=True)).to_be_disabled()
+    expect(commands(page).get_by_role("button", name="Qualify", exact=True)).to_be_disabled()
     expect(page.get_by_role("region", name="Timeline")).to_contain_text(
         "Lead disqualified: No Longer Interested"
     )
@@ -119,14 +119,14 @@ def test_it_deletes_a_lead_after_confirmation(page: Page, live_server, login, sa
     login(salesperson)
     page.goto(f"{live_server.url}{lead.get_absolute_url()}")
 
-    commands(page).get_by_role("link", name="Delete").click()
+    commands(page).get_by_role("button", name="Delete").click()
     dialog = page.get_by_role("dialog", name="Delete lead")
     expect(dialog).to_contain_text("permanently deletes")
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     assert Lead.objects.filter(pk=lead.pk).exists()
 
-    commands(page).get_by_role("link", name="Delete").click()
+    commands(page).get_by_role("button", name="Delete").click()
     page.get_by_role("dialog", name="Delete lead").get_by_role(
         "button", name="Delete permanently"
     ).click()

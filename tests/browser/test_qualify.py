@@ -47,7 +47,7 @@ def lead(salesperson: User) -> Lead:
 def open_qualify(page: Page, live_server, lead: Lead) -> None:
     page.goto(f"{live_server.url}{lead.get_absolute_url()}")
     commands = page.get_by_role("toolbar", name="Command bar")
-    commands.get_by_role("link", name="Qualify", exact=True).click()
+    commands.get_by_role("button", name="Qualify", exact=True).click()
 
 
 def expect_on(page: Page, live_server, url: str) -> None:

@@ -65,7 +65,6 @@ from qualification.services import (
     QUICK_CREATE_TWICE,
     SETTINGS_DUPLICATES_NEED_A_RULE,
     SETTINGS_MULTIPLE_NEEDS_SALESPERSON,
-    SETTINGS_SUMMARY_NEEDS_NEW,
 )
 from qualification.tasks import BULK_JOB_NOT_RESUMABLE
 from tests.factories import AccountFactory, ContactFactory
@@ -209,8 +208,7 @@ def admin_settings(**changes: Any) -> Callable[[World], dict[str, Any]]:
         "match_account_by_domain": "on",
         "match_contact_by_email": "on",
         "match_contact_by_name": "on",
-        "quick_create_2": "estimated_revenue",
-        "quick_create_3": "estimated_close_date",
+        "opportunity_quick_create_fields": ["estimated_revenue", "estimated_close_date"],
     }
     data.update(changes)
     return lambda w: {key: value for key, value in data.items() if value is not None}
@@ -1052,12 +1050,6 @@ CASES: dict[str, Case] = {
         message=SETTINGS_MULTIPLE_NEEDS_SALESPERSON.format(max=5),
         user="admin",
     ),
-    "admin-summary-with-legacy": Case(
-        admin_settings_url,
-        admin_settings(experience="legacy", summarize_after_qualify="on"),
-        message=SETTINGS_SUMMARY_NEEDS_NEW,
-        user="admin",
-    ),
     "admin-duplicates-without-a-rule": Case(
         admin_settings_url,
         admin_settings(
@@ -1077,12 +1069,15 @@ CASES: dict[str, Case] = {
     ),
     "admin-quick-create-field-twice": Case(
         admin_settings_url,
-        admin_settings(quick_create_2="need", quick_create_4="need"),
+        admin_settings(opportunity_quick_create_fields=["need", "need"]),
         message=QUICK_CREATE_TWICE.format(field="Need"),
         user="admin",
     ),
     "admin-quick-create-field-not-offered": Case(
-        admin_settings_url, admin_settings(quick_create_2="stage"), message=MSG_CHOICE, user="admin"
+        admin_settings_url,
+        admin_settings(opportunity_quick_create_fields=["stage"]),
+        message=MSG_CHOICE,
+        user="admin",
     ),
     "admin-mapping-unknown-source": Case(
         url("admin:qualification_fieldmapping_add"),

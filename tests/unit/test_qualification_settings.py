@@ -18,7 +18,7 @@ from qualification.services import (
     QUICK_CREATE_UNKNOWN,
     SETTINGS_DUPLICATES_NEED_A_RULE,
     SETTINGS_MULTIPLE_NEEDS_SALESPERSON,
-    SETTINGS_SUMMARY_NEEDS_NEW,
+    SETTINGS_PARTS_APPLY_WHEN,
     FieldMappingDefaultError,
     FieldMappingError,
     QualificationSettingsError,
@@ -27,6 +27,7 @@ from qualification.services import (
     field_mapping_save,
     field_mapping_validate,
     field_mappings_delete,
+    qualification_settings_part_applies,
     qualification_settings_update,
     qualification_settings_validate,
     quick_create_fields_clean,
@@ -78,22 +79,14 @@ def test_it_saves_a_valid_combination():
 # Invalid combinations ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("experience", "opportunity_mode"),
-    [
-        (Experience.NEW, CreationMode.AUTOMATIC),
-        (Experience.LEGACY, CreationMode.SALESPERSON),
-        (Experience.LEGACY, CreationMode.AUTOMATIC),
-    ],
-)
-def test_it_refuses_five_opportunities_outside_new_salesperson(experience, opportunity_mode):
+def test_it_refuses_five_opportunities_for_an_automatic_opportunity():
     settings_row = QualificationSettings.load()
 
     with pytest.raises(QualificationSettingsError) as raised:
         qualification_settings_update(
             qualification_settings=settings_row,
-            experience=experience,
-            opportunity_mode=opportunity_mode,
+            experience=Experience.NEW,
+            opportunity_mode=CreationMode.AUTOMATIC,
             allow_multiple_opportunities=True,
         )
 
@@ -103,15 +96,45 @@ def test_it_refuses_five_opportunities_outside_new_salesperson(experience, oppor
     assert not QualificationSettings.objects.get().allow_multiple_opportunities
 
 
-def test_it_refuses_a_summary_in_the_legacy_experience():
-    with pytest.raises(QualificationSettingsError) as raised:
-        qualification_settings_update(
-            qualification_settings=QualificationSettings.load(),
-            experience=Experience.LEGACY,
-            summarize_after_qualify=True,
-        )
+# Changed on purpose (issue 11): what belongs to the New experience does not apply to Legacy, so
+# it is kept (the admin folds it away) rather than refused; the engine ignores it for Legacy.
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"summarize_after_qualify": True},
+        {"allow_multiple_opportunities": True, "opportunity_mode": CreationMode.AUTOMATIC},
+        {"allow_multiple_opportunities": True, "opportunity_mode": CreationMode.SALESPERSON},
+    ],
+)
+def test_it_keeps_new_experience_settings_that_do_not_apply_to_legacy(fields):
+    settings_row = qualification_settings_update(
+        qualification_settings=QualificationSettings.load(),
+        experience=Experience.LEGACY,
+        **fields,
+    )
 
-    assert raised.value.errors == {"summarize_after_qualify": [SETTINGS_SUMMARY_NEEDS_NEW]}
+    stored = QualificationSettings.objects.get()
+    assert stored.experience == Experience.LEGACY
+    assert all(getattr(stored, name) == value for name, value in fields.items())
+    assert settings_row.pk == stored.pk
+
+
+@pytest.mark.parametrize(
+    ("experience", "opportunity_mode", "applying"),
+    [
+        (Experience.NEW, CreationMode.AUTOMATIC, {"new"}),
+        (Experience.NEW, CreationMode.SALESPERSON, {"new", "quick_create"}),
+        (Experience.LEGACY, CreationMode.SALESPERSON, {"legacy"}),
+    ],
+)
+def test_it_says_which_parts_of_the_settings_apply(experience, opportunity_mode, applying):
+    settings_row = QualificationSettings(experience=experience, opportunity_mode=opportunity_mode)
+
+    assert {
+        part
+        for part in SETTINGS_PARTS_APPLY_WHEN
+        if qualification_settings_part_applies(qualification_settings=settings_row, part=part)
+    } == applying
 
 
 def test_it_refuses_duplicate_detection_without_a_rule():

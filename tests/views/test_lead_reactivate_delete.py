@@ -83,7 +83,9 @@ def test_it_shows_the_reactivated_lead_editable_again(
     html = response.content.decode()
     assert '<form id="lead-form"' in html
     assert "Lead reactivated" in html  # message and the timeline event
-    assert re.search(r'<li class="active">\s*<a class="button stage"', html)
+    assert re.search(
+        r'<li class="active">\s*<form method="get"[^>]*>\s*<button[^>]*class="stage"', html
+    )
 
 
 def test_it_refuses_to_reactivate_an_open_lead(sales_client: Client, salesperson: User) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -18,7 +19,6 @@ from qualification.models import (
 )
 from qualification.services import (
     SETTINGS_MULTIPLE_NEEDS_SALESPERSON,
-    SETTINGS_SUMMARY_NEEDS_NEW,
     field_mapping_create,
 )
 from tests.factories import AccountFactory, LeadFactory, UserFactory
@@ -49,8 +49,8 @@ def settings_form(**changes: Any) -> dict[str, Any]:
         "match_account_by_domain": "on",
         "match_contact_by_email": "on",
         "match_contact_by_name": "on",
-        "quick_create_2": "estimated_revenue",
-        "quick_create_3": "estimated_close_date",
+        # The ordered list of quick-create fields posts the ticked ones in the list's order.
+        "opportunity_quick_create_fields": ["estimated_revenue", "estimated_close_date"],
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -80,7 +80,7 @@ def test_it_shows_the_settings_with_their_explanations(admin_client):
         "Let salespeople create up to 5 opportunities",
         "Summarize the lead after it is qualified",
         "Opportunity quick-create form",
-        "Field 1 is always Topic",
+        "Topic is always the first field",
         "needs Opportunity = Salesperson",
         "Detect duplicates",
     ):
@@ -107,9 +107,7 @@ def test_it_saves_a_valid_combination(admin_client):
             opportunity_mode=CreationMode.SALESPERSON,
             allow_multiple_opportunities="on",
             summarize_after_qualify="on",
-            quick_create_2="need",
-            quick_create_3="",
-            quick_create_4="budget_amount",
+            opportunity_quick_create_fields=["need", "budget_amount"],
         ),
     )
 
@@ -135,34 +133,48 @@ def test_it_refuses_five_opportunities_without_new_salesperson(admin_client):
     assert not QualificationSettings.objects.get().allow_multiple_opportunities
 
 
-def test_it_refuses_a_summary_for_the_legacy_experience(admin_client):
+def test_it_keeps_a_ticked_summary_when_the_experience_is_legacy(admin_client):
+    # Changed on purpose (issue 11): the summary does not apply to Legacy, so it is kept (and
+    # folded away) rather than refused; the engine never summarizes a Legacy qualify.
     response = admin_client.post(
         settings_url(),
         settings_form(experience=Experience.LEGACY, summarize_after_qualify="on"),
     )
 
-    assert response.status_code == 200
-    assert SETTINGS_SUMMARY_NEEDS_NEW in response.content.decode().replace("&quot;", '"')
-    assert QualificationSettings.objects.get().experience == Experience.NEW
+    assert response.status_code == 302
+    stored = QualificationSettings.objects.get()
+    assert (stored.experience, stored.summarize_after_qualify) == (Experience.LEGACY, True)
+
+
+def test_it_keeps_up_to_five_opportunities_when_the_experience_is_legacy(admin_client):
+    response = admin_client.post(
+        settings_url(),
+        settings_form(experience=Experience.LEGACY, allow_multiple_opportunities="on"),
+    )
+
+    assert response.status_code == 302
+    assert QualificationSettings.objects.get().experience == Experience.LEGACY
 
 
 def test_it_refuses_a_quick_create_field_picked_twice(admin_client):
     response = admin_client.post(
-        settings_url(), settings_form(quick_create_2="need", quick_create_5="need")
+        settings_url(), settings_form(opportunity_quick_create_fields=["need", "need"])
     )
 
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert form.errors["quick_create_2"] == ["“Need” is picked more than once."]
+    assert form.errors["opportunity_quick_create_fields"] == ["“Need” is picked more than once."]
     stored = QualificationSettings.objects.get()
     assert "need" not in stored.opportunity_quick_create_fields
 
 
 def test_it_refuses_a_field_that_is_not_offered(admin_client):
-    response = admin_client.post(settings_url(), settings_form(quick_create_2="stage"))
+    response = admin_client.post(
+        settings_url(), settings_form(opportunity_quick_create_fields=["stage"])
+    )
 
     assert response.status_code == 200
-    assert "quick_create_2" in response.context["adminform"].form.errors
+    assert "opportunity_quick_create_fields" in response.context["adminform"].form.errors
 
 
 def test_it_applies_a_settings_change_to_the_next_qualify(admin_client, admin_user):
@@ -339,8 +351,10 @@ def test_it_lists_qualifications_with_created_and_linked_records(admin_client, a
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Contoso (linked)" in page
-    assert "Ann Lee (created)" in page
+    assert f'<a href="{account.get_absolute_url()}">Contoso</a> <span class="audit-how">linked' in (
+        page
+    )
+    assert re.search(r'<a href="/contacts/\d+/">Ann Lee</a> <span class="audit-how">created', page)
 
 
 def test_it_keeps_the_qualification_audit_read_only(admin_client, admin_user):
