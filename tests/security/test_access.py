@@ -204,6 +204,7 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
         "crm:opportunity-stage-edit", args=[w.opportunity.pk, "develop"]
     ),
     "timeline-attachment": _attachment_url,
+    "insights": _named("insights:overview"),
 }
 
 
