@@ -85,10 +85,11 @@ class GridLinks:
     def __init__(self, scope: InsightsScope) -> None:
         self.scope = scope
         self.owner = [] if scope.owner_id is None else [("owner", str(scope.owner_id))]
+        self.grid = reverse("leads:lead-list")
 
     def leads(self, *words: tuple[str, str]) -> str:
         query = filter_text([*self.owner, *words])
-        return f"{reverse('leads:lead-list')}?{urlencode({'view': LeadView.ALL, 'q': query})}"
+        return f"{self.grid}?{urlencode({'view': LeadView.ALL, 'q': query})}"
 
     def days(self, start: date | None = None, end: date | None = None) -> str:
         return date_range_value(start or self.scope.days.start, end or self.scope.days.end)
