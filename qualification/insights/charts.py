@@ -15,8 +15,10 @@ from decimal import Decimal
 
 Number = int | float | Decimal
 
-# Coordinates are in the SVG's own units; the SVG scales to the width of its card.
+# Coordinates are in the SVG's own units; the SVG scales to the width of its card, so a chart
+# meant for a full-width card is wider (its text stays the size of the others').
 WIDTH = 720
+WIDE = 1280
 COLUMN_HEIGHT = 260
 COLUMN_PLOT = {"left": 44, "right": 8, "top": 12, "bottom": 36}
 MAX_CATEGORY_LABELS = 10
@@ -25,7 +27,7 @@ MAX_STACK_WIDTH = 36
 BAR_ROW = 30
 BAR_THICKNESS = 18
 BAR_LABEL_WIDTH = 160
-BAR_NOTE_WIDTH = 150
+BAR_NOTE_WIDTH = 180
 BAR_PAD = 6
 
 
@@ -124,10 +126,16 @@ def _round(value: float) -> float:
 
 
 def column_chart(
-    *, id: str, title: str, desc: str, columns: Sequence[Column], legend: list[Series]
+    *,
+    id: str,
+    title: str,
+    desc: str,
+    columns: Sequence[Column],
+    legend: list[Series],
+    width: int = WIDTH,
 ) -> Chart:
     """Columns per category, each stack's parts on top of each other, with a value axis."""
-    left, right = COLUMN_PLOT["left"], WIDTH - COLUMN_PLOT["right"]
+    left, right = COLUMN_PLOT["left"], width - COLUMN_PLOT["right"]
     top, bottom = COLUMN_PLOT["top"], COLUMN_HEIGHT - COLUMN_PLOT["bottom"]
     totals = [sum(datum.value for datum in stack) for column in columns for stack in column.stacks]
     ticks = nice_ticks(max(totals, default=0))
@@ -141,8 +149,8 @@ def column_chart(
     every = math.ceil(len(columns) / MAX_CATEGORY_LABELS)
     for index, column in enumerate(columns):
         stacks = len(column.stacks)
-        width = min((slot * 0.75 - STACK_GAP * (stacks - 1)) / stacks, MAX_STACK_WIDTH)
-        group = width * stacks + STACK_GAP * (stacks - 1)
+        stack_width = min((slot * 0.75 - STACK_GAP * (stacks - 1)) / stacks, MAX_STACK_WIDTH)
+        group = stack_width * stacks + STACK_GAP * (stacks - 1)
         x = left + slot * index + (slot - group) / 2
         for stack in column.stacks:
             y = bottom
@@ -154,14 +162,14 @@ def column_chart(
                         Rect(
                             _round(x),
                             _round(y),
-                            _round(width),
+                            _round(stack_width),
                             _round(height),
                             datum.series.key,
                             f"{column.title}: {datum.text}",
                             datum.url,
                         )
                     )
-            x += width + STACK_GAP
+            x += stack_width + STACK_GAP
         if index % every == 0:
             center = _round(left + slot * index + slot / 2)
             texts.append(Text(center, bottom + 18, column.label, "middle", "category"))
@@ -169,7 +177,7 @@ def column_chart(
         id=id,
         title=title,
         desc=desc,
-        width=WIDTH,
+        width=width,
         height=COLUMN_HEIGHT,
         legend=legend,
         rects=rects,

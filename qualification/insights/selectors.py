@@ -191,7 +191,6 @@ class DaysBetween(Func):
 class Decisions:
     qualified: int
     disqualified: int
-    median_days: float | None
     median_days_to_qualify: float | None
     median_days_to_disqualify: float | None
 
@@ -205,35 +204,30 @@ class Decisions:
         return self.qualified / self.decided if self.decided else None
 
 
-def _median_of(days: str, rank: str, count: str, **condition: object) -> Avg:
-    """The middle value (the mean of the two middle ones for an even count) of rows ranked by
-    `days` in windows: the SQL median that SQLite and PostgreSQL both run."""
-    middle = Q(**{f"{rank}__gte": (F(count) + 1) / 2, f"{rank}__lte": (F(count) + 2) / 2})
-    return Avg(days, filter=middle & Q(**condition))
+def _median_of(days: str, state: str) -> Avg:
+    """The middle value of `days` among the leads in `state` (the mean of the two middle ones
+    for an even count), from each row's rank in its state: the SQL median that SQLite and
+    PostgreSQL both run."""
+    count = F("total_in_state")
+    middle = Q(rank_in_state__gte=(count + 1) / 2, rank_in_state__lte=(count + 2) / 2)
+    return Avg(days, filter=middle & Q(state=state))
 
 
 def insights_decisions(*, scope: InsightsScope) -> Decisions:
     """Of the leads closed in the period: how many were qualified and disqualified, and the
-    median days from created to closed (all of them, the qualified, the disqualified)."""
-    order = [F("days").asc()]
+    median days from created to qualified and to disqualified. One sort of the closed leads (by
+    state, then days) serves both medians."""
     by_state = [F("state")]
     ranked = scope.closed().annotate(
         days=DaysBetween("created_at", "closed_at"),
-        rank=Window(RowNumber(), order_by=order),
-        total=Window(Count("*")),
-        rank_in_state=Window(RowNumber(), partition_by=by_state, order_by=order),
+        rank_in_state=Window(RowNumber(), partition_by=by_state, order_by=[F("days").asc()]),
         total_in_state=Window(Count("*"), partition_by=by_state),
     )
     figures = ranked.aggregate(
         qualified=_leads_where(state=LeadState.QUALIFIED),
         disqualified=_leads_where(state=LeadState.DISQUALIFIED),
-        median_days=_median_of("days", "rank", "total"),
-        median_days_to_qualify=_median_of(
-            "days", "rank_in_state", "total_in_state", state=LeadState.QUALIFIED
-        ),
-        median_days_to_disqualify=_median_of(
-            "days", "rank_in_state", "total_in_state", state=LeadState.DISQUALIFIED
-        ),
+        median_days_to_qualify=_median_of("days", LeadState.QUALIFIED),
+        median_days_to_disqualify=_median_of("days", LeadState.DISQUALIFIED),
     )
     return Decisions(**figures)
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from leads.filters import CLOSED, NO_SOURCE
 from leads.models import LeadSource, LeadState, LeadStatus
-from qualification.insights.charts import Bar, Column, Datum, Series, bar_chart, column_chart
+from qualification.insights.charts import (
+    WIDE,
+    Bar,
+    Column,
+    Datum,
+    Series,
+    bar_chart,
+    column_chart,
+)
 from qualification.insights.figures.base import (
     Cell,
     Fact,
@@ -89,6 +97,7 @@ def weekly_figure(scope: InsightsScope, links: GridLinks) -> Figure:
             desc=desc,
             columns=columns,
             legend=[CREATED, QUALIFIED, DISQUALIFIED],
+            width=WIDE,
         ),
         table=Table(
             caption="Leads per week",
@@ -120,21 +129,15 @@ def decisions_figure(scope: InsightsScope, links: GridLinks) -> Figure:
             ),
             Fact("Leads decided", f"{decisions.decided:,}", "qualified or disqualified", decided),
             Fact(
-                "Median days to a decision",
-                days_text(decisions.median_days),
-                "from created to qualified or disqualified",
-                decided,
-            ),
-            Fact(
                 "Median days to qualify",
                 days_text(decisions.median_days_to_qualify),
-                plural(decisions.qualified, "qualified lead"),
+                f"from created to qualified ({plural(decisions.qualified, 'lead')})",
                 qualified,
             ),
             Fact(
                 "Median days to disqualify",
                 days_text(decisions.median_days_to_disqualify),
-                plural(decisions.disqualified, "disqualified lead"),
+                f"from created to disqualified ({plural(decisions.disqualified, 'lead')})",
                 disqualified,
             ),
         ],

@@ -128,7 +128,7 @@ def duplicates_figure(scope: InsightsScope, links: GridLinks) -> Figure:
                 links.count(anyway, days, (word, DuplicateDecision.CREATED_ANYWAY)),
             ),
         ]
-        bars.append(Bar(label, parts, f"{linked:,} stopped · {anyway:,} anyway"))
+        bars.append(Bar(label, parts, f"{linked:,} · {anyway:,} anyway"))
         rows.append([Cell(label), *(datum_cell(part, label) for part in parts)])
         spoken.append(f"{label}: {linked:,} used an existing one, {anyway:,} created new anyway")
     warned = decisions.stopped + decisions.created_anyway
