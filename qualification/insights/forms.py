@@ -44,6 +44,10 @@ class InsightsForm(forms.Form):
         # No period asked for (the page as first opened): the default one, shown as picked.
         data = dict(data.items())
         data["period"] = data.get("period") or DEFAULT_PERIOD
+        if data["period"] != Period.CUSTOM:
+            # A preset ignores whatever the date fields held (they show its days instead).
+            data.pop("start", None)
+            data.pop("end", None)
         super().__init__(data)
         self.today = today
         self.owners = owners

@@ -262,6 +262,16 @@ def test_bad_input_shows_what_is_wrong_and_draws_nothing(
     assert 'class="insight ' not in html
 
 
+def test_a_preset_ignores_the_custom_days(client: Client, salesperson: User) -> None:
+    today = timezone.localdate()
+
+    html = page(client, salesperson, period="this_week", start="garbage", end="2020-01-01")
+
+    assert "form-errors" not in html
+    monday = today - timedelta(days=today.weekday())
+    assert f'name="start" value="{monday.isoformat()}"' in html
+
+
 def test_an_empty_period_says_so(client: Client, salesperson: User) -> None:
     html = page(client, salesperson, **MARCH)
 
