@@ -171,6 +171,17 @@ def test_it_gives_the_qualification_rate_and_the_median_days_to_qualify_and_disq
     assert selectors.insights_decisions(scope=everyone()).median_days_to_disqualify == 6.0
 
 
+def test_the_median_of_equal_days(salesperson: User) -> None:
+    for days in (3, 3, 8, 3):  # the middle two are both 3
+        dated_lead(salesperson, created=day(1), closed=day(1 + days), reason=LeadStatus.QUALIFIED)
+    for days in (4, 1, 4):
+        dated_lead(salesperson, created=day(1), closed=day(1 + days), reason=LeadStatus.LOST)
+
+    decisions = selectors.insights_decisions(scope=everyone(DayRange(day(1), day(31))))
+
+    assert (decisions.median_days_to_qualify, decisions.median_days_to_disqualify) == (3.0, 4.0)
+
+
 def test_the_median_keeps_the_fraction_of_a_day(salesperson: User) -> None:
     dated_lead(
         salesperson,
