@@ -3,7 +3,7 @@ and one query each."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -126,6 +126,20 @@ def test_a_period_that_starts_mid_week_has_partial_first_and_last_weeks(
         (DayRange(day(4), day(8)), 1),
         (DayRange(day(9), day(10)), 1),
     ]
+
+
+def test_a_year_of_weeks_counts_each_lead_in_its_own_week(salesperson: User) -> None:
+    year = DayRange(date(2025, 3, 5), date(2026, 3, 4))  # a Wednesday to a Wednesday
+    weeks = year.weeks()
+    for number, week in enumerate(weeks):
+        for _ in range(number % 3):  # 0, 1 or 2 leads, on the week's first and last moments
+            dated_lead(salesperson, created=datetime.combine(week.start, time.min, tzinfo=UTC))
+            dated_lead(salesperson, created=datetime.combine(week.end, time.max, tzinfo=UTC))
+
+    counted = selectors.insights_leads_per_week(scope=everyone(year))
+
+    assert len(counted) == 53
+    assert [week.created for week in counted] == [2 * (number % 3) for number in range(53)]
 
 
 def test_weeks_start_on_monday_in_the_sites_time_zone(salesperson: User, settings) -> None:
