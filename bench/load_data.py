@@ -7,12 +7,19 @@ with COPY, in a few seconds:
     .venv/bin/python bench/load_data.py --leads 20000   # another size
     .venv/bin/python bench/load_data.py --drop          # drop crm_load and stop
 
+DATABASE_URL may name another benchmark database instead, `crm_load_<name>` or
+`crm_bench_<name>` (one per worktree, say); any other name is refused.
+
 What it loads (seeded, so two runs give the same rows apart from the dates, which are relative
 to now): eight salespeople and a sales manager (password BENCH_PASSWORD) owning the leads
 unevenly; leads with Faker names, companies, emails and phones, created over the last six
-months; 80% open, 12% qualified, 8% disqualified. Each qualified lead has the account (one per
-company), contact and opportunity it became, their originating-lead links and a "qualified"
-timeline event; 3% of the leads carry one to four notes.
+months, their sources weighted (referrals qualify more often than advertisements); 80% open,
+12% qualified (within two weeks), 8% disqualified (within a month). Each qualified lead has the
+account (one per company, and a second one where the salesperson created it anyway), contact
+and opportunity it became, their originating-lead links, a "qualified" timeline event and the
+qualification record (bench/qualification_history.py: bulk or not, created or linked, the
+duplicate decisions), and every closed lead its `closed_at`; 3% of the leads carry one to four
+notes.
 
 bench/page_timings.py and bench/wrk.sh read the database it leaves behind.
 """
@@ -20,6 +27,7 @@ bench/page_timings.py and bench/wrk.sh read the database it leaves behind.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -33,6 +41,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from qualification_history import LeadOutcomes, QualificationHistory
 
 LOAD_DATABASE = "crm_load"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{LOAD_DATABASE}"
@@ -75,12 +85,22 @@ NOTE_TITLES = (
 
 def database_url() -> str:
     """DATABASE_URL (default: the local crm_load); anything but a PostgreSQL database named
-    crm_load is refused, so the benchmarks never write to someone else's data."""
+    crm_load, crm_load_<name> or crm_bench_<name> is refused, so the benchmarks never write to
+    someone else's data."""
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql") or parts.path.lstrip("/") != LOAD_DATABASE:
-        sys.exit(f"DATABASE_URL must name a PostgreSQL database called {LOAD_DATABASE}: {url}")
+    name = database_name(url)
+    benchmark = name == LOAD_DATABASE or re.fullmatch(r"crm_(load|bench)_\w+", name)
+    if parts.scheme not in ("postgres", "postgresql") or not benchmark:
+        sys.exit(
+            f"DATABASE_URL must name a PostgreSQL database called {LOAD_DATABASE}, "
+            f"crm_load_<name> or crm_bench_<name>: {url}"
+        )
     return url
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
 
 
 def admin_url(url: str) -> str:
@@ -110,7 +130,7 @@ def _database_drop(url: str) -> None:
     import psycopg
     from psycopg import sql
 
-    name = sql.Identifier(LOAD_DATABASE)
+    name = sql.Identifier(database_name(url))
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
@@ -121,7 +141,7 @@ def _database_recreate(url: str) -> None:
 
     _database_drop(url)
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(LOAD_DATABASE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name(url))))
 
 
 # Rows --------------------------------------------------------------------------------------
@@ -142,7 +162,8 @@ def _copy(model: type, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row.get(name, defaults[name]) for name in defaults])
+            values = (row.get(name, defaults[name]) for name in defaults)
+            copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in values])
             count += 1
     return count
 
@@ -257,55 +278,54 @@ class Generator:
                     "updated_at": created_at + timedelta(seconds=rng.uniform(0, min(age, 1e6))),
                 }
             )
+        # Drawn apart (bench/qualification_history.py), so that the rows above stay as they were.
+        outcomes = LeadOutcomes()
+        for row in rows:
+            row["lead_source"] = outcomes.source(row["state"])
+            row["closed_at"] = outcomes.closed_at(row["state"], row["created_at"], self.now)
+            if row["closed_at"]:
+                row["updated_at"] = max(row["updated_at"], row["closed_at"])
         return rows
 
     def customer_records(self, leads: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        """What qualifying each qualified lead made, linked back from the lead."""
-        from crm.matching import normalize_company_name, normalize_email, normalize_full_name
+        """What qualifying each qualified lead made or linked, linked back from the lead, and
+        the qualification records (bench/qualification_history.py)."""
         from crm.models import OpportunityState, OpportunityStatus, SalesStage
 
         rng = self.rng
-        accounts: dict[str, dict[str, Any]] = {}
-        contacts, opportunities, origins = [], [], []
+        history = QualificationHistory()
+        accounts: dict[str, dict[str, Any]] = {}  # the first account of each company
+        all_accounts, contacts, opportunities, origins = [], [], [], []
+        contacts_of: dict[int, list[dict[str, Any]]] = {}
         for lead in leads:
             if lead["state"] != "qualified":
                 continue
-            at = lead["updated_at"]
+            at = lead["closed_at"]
             account = accounts.get(lead["company_name"])
-            if account is None:
-                account = {
-                    "id": len(accounts) + 1,
-                    "name": lead["company_name"],
-                    "normalized_name": normalize_company_name(lead["company_name"]),
-                    "website": lead["website"],
-                    "website_domain": lead["website"].removeprefix("https://www."),
-                    "phone": lead["business_phone"],
-                    "industry": lead["industry"],
-                    "city": lead["city"],
-                    "country": lead["country"],
-                    "owner_id": lead["owner_id"],
-                    "created_at": at,
-                    "updated_at": at,
-                }
-                accounts[lead["company_name"]] = account
+            account_use = history.account_use(company_known=account is not None)
+            if account_use.created:
+                account = self._account(lead, number=len(all_accounts) + 1, at=at)
+                accounts.setdefault(lead["company_name"], account)
+                all_accounts.append(account)
                 origins.append({"lead_id": lead["id"], "account_id": account["id"]})
-            contact = {
-                "id": len(contacts) + 1,
-                "first_name": lead["first_name"],
-                "last_name": lead["last_name"],
-                "email": lead["email"],
-                "email_normalized": normalize_email(lead["email"]),
-                "full_name_normalized": normalize_full_name(lead["first_name"], lead["last_name"]),
-                "job_title": lead["job_title"],
-                "business_phone": lead["business_phone"],
-                "account_id": account["id"],
-                "owner_id": lead["owner_id"],
-                "created_at": at,
-                "updated_at": at,
-            }
-            contacts.append(contact)
+            earlier = contacts_of.setdefault(account["id"], [])
+            contact_use = history.contact_use(has_earlier_contact=bool(earlier))
+            if contact_use.created:
+                contact = self._contact(lead, account, number=len(contacts) + 1, at=at)
+                contacts.append(contact)
+                earlier.append(contact)
+                origins.append({"lead_id": lead["id"], "contact_id": contact["id"]})
+            else:
+                contact = earlier[-1]
             stage = rng.choice(SalesStage.values)
             won = stage == SalesStage.CLOSE and rng.random() < 0.5
+            state, status = (
+                (OpportunityState.WON, OpportunityStatus.WON)
+                if won
+                else (OpportunityState.OPEN, OpportunityStatus.IN_PROGRESS)
+            )
+            if not won and history.lost():
+                state, status = OpportunityState.LOST, OpportunityStatus.CANCELED
             opportunity = {
                 "id": len(opportunities) + 1,
                 "topic": lead["topic"],
@@ -318,16 +338,24 @@ class Generator:
                 "decision_maker": lead["decision_maker"],
                 "need": lead["need"],
                 "estimated_revenue": lead["budget_amount"],
-                "state": OpportunityState.WON if won else OpportunityState.OPEN,
-                "status_reason": OpportunityStatus.WON if won else OpportunityStatus.IN_PROGRESS,
+                "state": state,
+                "status_reason": status,
                 "stage": stage,
                 "owner_id": lead["owner_id"],
                 "created_at": at,
                 "updated_at": at,
             }
             opportunities.append(opportunity)
-            origins.append({"lead_id": lead["id"], "contact_id": contact["id"]})
             origins.append({"lead_id": lead["id"], "opportunity_id": opportunity["id"]})
+            history.record(
+                lead=lead,
+                account=account,
+                account_use=account_use,
+                contact=contact,
+                contact_use=contact_use,
+                opportunity=opportunity,
+                at=at,
+            )
             lead["parent_account_id"] = account["id"]
             lead["parent_contact_id"] = contact["id"]
             lead["qualifying_opportunity_id"] = opportunity["id"]
@@ -340,10 +368,52 @@ class Generator:
             origin["id"] = number
             origin["created_at"] = self.now
         return {
-            "accounts": list(accounts.values()),
+            "accounts": all_accounts,
             "contacts": contacts,
             "opportunities": opportunities,
             "origins": origins,
+            "qualifications": history.records,
+            "qualification opportunities": history.links,
+        }
+
+    @staticmethod
+    def _account(lead: dict[str, Any], *, number: int, at: datetime) -> dict[str, Any]:
+        from crm.matching import normalize_company_name
+
+        return {
+            "id": number,
+            "name": lead["company_name"],
+            "normalized_name": normalize_company_name(lead["company_name"]),
+            "website": lead["website"],
+            "website_domain": lead["website"].removeprefix("https://www."),
+            "phone": lead["business_phone"],
+            "industry": lead["industry"],
+            "city": lead["city"],
+            "country": lead["country"],
+            "owner_id": lead["owner_id"],
+            "created_at": at,
+            "updated_at": at,
+        }
+
+    @staticmethod
+    def _contact(
+        lead: dict[str, Any], account: dict[str, Any], *, number: int, at: datetime
+    ) -> dict[str, Any]:
+        from crm.matching import normalize_email, normalize_full_name
+
+        return {
+            "id": number,
+            "first_name": lead["first_name"],
+            "last_name": lead["last_name"],
+            "email": lead["email"],
+            "email_normalized": normalize_email(lead["email"]),
+            "full_name_normalized": normalize_full_name(lead["first_name"], lead["last_name"]),
+            "job_title": lead["job_title"],
+            "business_phone": lead["business_phone"],
+            "account_id": account["id"],
+            "owner_id": lead["owner_id"],
+            "created_at": at,
+            "updated_at": at,
         }
 
     def timeline(self, leads: list[dict[str, Any]], lead_type_id: int) -> list[dict[str, Any]]:
@@ -372,7 +442,7 @@ class Generator:
                         "kind": TimelineEntryKind.SYSTEM,
                         "title": "Lead qualified",
                         "author_id": lead["owner_id"],
-                        "created_at": lead["updated_at"],
+                        "created_at": lead["closed_at"],
                     }
                 )
         for number, entry in enumerate(entries, start=1):
@@ -400,6 +470,7 @@ def load(*, leads: int) -> dict[str, int]:
 
     from crm.models import Account, Contact, Opportunity, TimelineEntry
     from leads.models import Lead, LeadOrigin
+    from qualification.models import Qualification, QualificationOpportunity
 
     step = _Steps()
     call_command("migrate", verbosity=0, interactive=False)
@@ -418,7 +489,20 @@ def load(*, leads: int) -> dict[str, int]:
         counts["leads"] = _copy(Lead, lead_rows)
         counts["originating-lead links"] = _copy(LeadOrigin, records["origins"])
         counts["timeline entries"] = _copy(TimelineEntry, entries)
-        models = [Account, Contact, Opportunity, Lead, LeadOrigin, TimelineEntry]
+        counts["qualifications"] = _copy(Qualification, records["qualifications"])
+        counts["qualification opps"] = _copy(
+            QualificationOpportunity, records["qualification opportunities"]
+        )
+        models = [
+            Account,
+            Contact,
+            Opportunity,
+            Lead,
+            LeadOrigin,
+            TimelineEntry,
+            Qualification,
+            QualificationOpportunity,
+        ]
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
@@ -435,12 +519,12 @@ def load(*, leads: int) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=LEAD_COUNT, help="how many leads")
-    parser.add_argument("--drop", action="store_true", help=f"drop {LOAD_DATABASE} and stop")
+    parser.add_argument("--drop", action="store_true", help="drop the database and stop")
     args = parser.parse_args()
     url = database_url()
     if args.drop:
         _database_drop(url)
-        print(f"Dropped {LOAD_DATABASE}.")
+        print(f"Dropped {database_name(url)}.")
         return
     started = time.perf_counter()
     _database_recreate(url)
@@ -450,7 +534,10 @@ def main() -> None:
     for name, count in counts.items():
         print(f"  {name:<24} {count:>8,}")
     users = ", ".join(username for username, *_rest in SALES_USERS)
-    print(f"Loaded {LOAD_DATABASE} in {seconds:.1f} s. Logins ({users}): password {BENCH_PASSWORD}")
+    print(
+        f"Loaded {database_name(url)} in {seconds:.1f} s. "
+        f"Logins ({users}): password {BENCH_PASSWORD}"
+    )
 
 
 if __name__ == "__main__":

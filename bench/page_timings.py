@@ -1,5 +1,6 @@
 """Server time per page at 100,000 leads: the lead grid (each view, sorted, quick find, deep
-pages) and the lead form, through Django's test Client against the real URLs and middleware.
+pages), the lead form and the Insights page (each period, everyone's and one owner's, the
+htmx figures), through Django's test Client against the real URLs and middleware.
 
 Not a test. It reads the `crm_load` database that bench/load_data.py fills (run that first):
 
@@ -8,10 +9,12 @@ Not a test. It reads the `crm_load` database that bench/load_data.py fills (run 
     .venv/bin/python bench/page_timings.py --compare       # today's code and the proposed pager
     .venv/bin/python bench/page_timings.py --repeat 50 --warmup 5 --only "quick find"
     .venv/bin/python bench/page_timings.py --explain       # EXPLAIN each page's slowest query
+    .venv/bin/python bench/page_timings.py --only insights # the Insights page alone
 
 Settings are production-like (DEBUG off, manifest static files collected into a temporary
 directory, database sessions), signed in as a salesperson (sales1, who owns a fifth of the
-leads). The pages are requested in rounds, every page once per round (and once per variant with
+leads); the Insights pages also as the sales manager (manager), who sees everyone's leads.
+The pages are requested in rounds, every page once per round (and once per variant with
 --compare), so a burst of load from elsewhere on the machine falls on all of them alike; the
 first `--warmup` rounds are not timed. The table gives per page the median and 95th percentile
 of the whole request (middleware, view, queries, template), the median time spent in SQL and
@@ -45,7 +48,10 @@ from load_data import LOAD_DATABASE, database_url, django_setup
 from crm.pagination import DeferredJoinPaginator
 
 TARGET_MS = 50.0
+INSIGHTS_TARGET_MS = 100.0
 SALESPERSON = "sales1"
+MANAGER = "manager"
+ALL_DATA_DAYS = 182  # load_data.py CREATED_OVER_DAYS
 COMMON_PREFIX = "Jo"
 DEEP_PAGE = 800  # 50 rows a page: rows 39,951 to 40,000
 NOW, PROPOSED = "plain", "deferred"  # the plain pager, and the one the grid uses
@@ -58,8 +64,11 @@ PAGINATORS = {NOW: Paginator, PROPOSED: DeferredJoinPaginator}
 class Page:
     label: str
     url: str
-    kind: str  # "grid" or "form"
+    kind: str  # "grid", "form" or "insights"
     grid: dict[str, str] = field(default_factory=dict)  # the grid's GET parameters
+    user: str = SALESPERSON  # who is signed in
+    headers: dict[str, str] = field(default_factory=dict)
+    target_ms: float = TARGET_MS
 
 
 @dataclass
@@ -172,7 +181,49 @@ def _pages(user) -> list[Page]:
         lead, notes = most_noted(leads)
         label = f"Lead form, {label}, {notes} timeline entries"
         pages.append(Page(label, lead.get_absolute_url(), "form"))
-    return pages
+    return pages + _insights_pages(user)
+
+
+def _insights_pages(salesperson) -> list[Page]:
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    url = reverse("insights:overview")
+    today = timezone.localdate()
+    all_data = {
+        "period": "custom",
+        "start": (today - timedelta(days=ALL_DATA_DAYS - 1)).isoformat(),
+        "end": today.isoformat(),
+    }
+
+    def insights(label: str, user: str, htmx: bool = False, **params: str) -> Page:
+        headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "insights-figures"} if htmx else {}
+        return Page(
+            f"Insights, {label}",
+            f"{url}?{urlencode(params)}",
+            "insights",
+            user=user,
+            headers=headers,
+            target_ms=INSIGHTS_TARGET_MS,
+        )
+
+    return [
+        insights("manager, everyone, this week", MANAGER, period="this_week"),
+        insights("manager, everyone, this month", MANAGER, period="this_month"),
+        insights("manager, everyone, this quarter", MANAGER, period="this_quarter"),
+        insights(f"manager, everyone, last {ALL_DATA_DAYS} days (all)", MANAGER, **all_data),
+        insights(
+            f"manager, {SALESPERSON}'s leads, this quarter",
+            MANAGER,
+            period="this_quarter",
+            owner=str(salesperson.pk),
+        ),
+        insights(f"{SALESPERSON}'s own, this quarter", SALESPERSON, period="this_quarter"),
+        insights(f"{SALESPERSON}'s own, last {ALL_DATA_DAYS} days", SALESPERSON, **all_data),
+        insights("manager, htmx figures, this quarter", MANAGER, True, period="this_quarter"),
+    ]
 
 
 def _matched(page: Page, user) -> int | None:
@@ -195,32 +246,32 @@ def _use(variant: str) -> None:
     views.DeferredJoinPaginator = PAGINATORS[variant]
 
 
-def _get(client, page: Page) -> None:
-    response = client.get(page.url)
+def _get(clients: dict, page: Page) -> None:
+    response = clients[page.user].get(page.url, **page.headers)
     if response.status_code != 200:
         raise SystemExit(f"{page.url} answered {response.status_code}")
 
 
-def _timed(client, page: Page, samples: Samples) -> None:
+def _timed(clients: dict, page: Page, samples: Samples) -> None:
     from django.db import connection
 
     timer = SqlTimer()
     with connection.execute_wrapper(timer):
         started, cpu_started = time.perf_counter(), time.process_time()
-        _get(client, page)
+        _get(clients, page)
         samples.times_ms.append((time.perf_counter() - started) * 1000)
         samples.cpu_ms.append((time.process_time() - cpu_started) * 1000)
     samples.sql_ms.append(timer.seconds * 1000)
     samples.slowest = max(samples.slowest, timer.slowest)
 
 
-def _count_queries(client, page: Page, samples: Samples) -> None:
+def _count_queries(clients: dict, page: Page, samples: Samples) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(2):
         with CaptureQueriesContext(connection) as captured:
-            _get(client, page)
+            _get(clients, page)
         samples.query_counts.add(len(captured))
 
 
@@ -232,8 +283,8 @@ def _explain(sql: str) -> str:
         return "\n".join(f"      {row[0]}" for row in cursor.fetchall())
 
 
-def _ms(value: float) -> str:
-    return f"{value:.1f}" if value < TARGET_MS else f"**{value:.1f}**"
+def _ms(value: float, target_ms: float = TARGET_MS) -> str:
+    return f"{value:.1f}" if value < target_ms else f"**{value:.1f}**"
 
 
 def _table(pages: list[Page], results: dict, matched: dict, variants: list[str]) -> str:
@@ -254,7 +305,7 @@ def _table(pages: list[Page], results: dict, matched: dict, variants: list[str])
         cells = [page.label, found]
         for variant in variants:
             samples = results[page.label, variant]
-            cells += [_ms(samples.median), f"{samples.p95:.1f}"]
+            cells += [_ms(samples.median, page.target_ms), f"{samples.p95:.1f}"]
             cells.append(f"{statistics.median(samples.sql_ms):.1f}")
             if len(variants) == 1:
                 cells.append(f"{statistics.median(samples.cpu_ms):.1f}")
@@ -314,8 +365,10 @@ def _run(args: argparse.Namespace) -> None:
         cursor.execute("ANALYZE leads_lead")
     variants = [NOW, PROPOSED] if args.compare else [NOW] if args.plain else [PROPOSED]
     user = User.objects.get(username=SALESPERSON)
-    client = Client()
-    client.force_login(user)
+    clients = {}
+    for username in (SALESPERSON, MANAGER):
+        clients[username] = Client()
+        clients[username].force_login(User.objects.get(username=username))
     pages = [page for page in _pages(user) if args.only.lower() in page.label.lower()]
     matched = {page.label: _matched(page, user) for page in pages}
     results = {(page.label, variant): Samples() for page in pages for variant in variants}
@@ -328,14 +381,14 @@ def _run(args: argparse.Namespace) -> None:
             for variant in variants:
                 _use(variant)
                 if number < args.warmup:
-                    _get(client, page)
+                    _get(clients, page)
                 else:
-                    _timed(client, page, results[page.label, variant])
+                    _timed(clients, page, results[page.label, variant])
         print(f"  round {number + 1} of {rounds}", file=sys.stderr, flush=True)
     for page in pages:
         for variant in variants:
             _use(variant)
-            _count_queries(client, page, results[page.label, variant])
+            _count_queries(clients, page, results[page.label, variant])
     seconds = time.perf_counter() - started
 
     if args.explain:
@@ -347,16 +400,20 @@ def _run(args: argparse.Namespace) -> None:
         f"{Lead.objects.count():,} leads, signed in as {SALESPERSON}; pager: "
         f"{' and '.join(variants)}; {args.warmup} warm-up + {args.repeat} timed rounds; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after; "
-        f"{seconds:.0f} s in all. Medians at or over {TARGET_MS:.0f} ms in bold."
+        f"{seconds:.0f} s in all. Medians at or over the target in bold ({TARGET_MS:.0f} ms; "
+        f"Insights {INSIGHTS_TARGET_MS:.0f} ms)."
     )
     print()
     print(_table(pages, results, matched, variants))
     print()
     for variant in variants:
-        over = [page.label for page in pages if results[page.label, variant].median >= TARGET_MS]
+        over = [
+            page.label for page in pages if results[page.label, variant].median >= page.target_ms
+        ]
         counts = {results[page.label, variant].queries for page in pages}
         print(
-            f"{variant}: target {TARGET_MS:.0f} ms median "
+            f"{variant}: target median (Insights {INSIGHTS_TARGET_MS:.0f} ms, else "
+            f"{TARGET_MS:.0f} ms) "
             + ("met by every page" if not over else f"missed by {len(over)}: {'; '.join(over)}")
             + "; queries per page: "
             + (f"{counts.pop()} on every page." if len(counts) == 1 else f"{sorted(counts)}.")

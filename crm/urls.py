@@ -92,6 +92,7 @@ urlpatterns = [
     path("", include((record_patterns, "crm"))),
     path("leads/", include("leads.urls")),
     path("qualify/", include("qualification.urls")),
+    path("insights/", include("qualification.insights.urls")),
 ]
 
 if settings.DEBUG:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from crm.models import Account, Contact
 from crm.selectors import MANAGE_ALL_PERMISSION, owner_or_manager
+from leads.filters import lead_filter_split
 from leads.models import Lead, LeadState
 
 if TYPE_CHECKING:
@@ -115,11 +116,13 @@ def lead_list(
     sort: str = DEFAULT_SORT,
     now: datetime | None = None,
 ) -> models.QuerySet[Lead]:
-    """The leads of one grid view, quick-found and sorted (stable: ties broken by newest id)."""
+    """The leads of one grid view, quick-found and sorted (stable: ties broken by newest id).
+    Filter words in the quick find text (`status:lost`, see leads.filters) filter it too."""
     leads = Lead.objects.select_related("owner").filter(
         _view_filter(user=user, view=lead_view_or_default(view), now=now)
     )
-    query = _quick_find_text(query)
+    words, query = lead_filter_split(_quick_find_text(query))
+    leads = leads.filter(words)
     if query:
         leads = leads.annotate(search_name=Concat("first_name", Value(" "), "last_name")).filter(
             _quick_find_filter(query)

@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class QualificationConfig(AppConfig):
     name = "qualification"
     verbose_name = "Lead qualification"
+
+    def ready(self) -> None:
+        # The lead grid's filter words about qualification records (leads can't import them).
+        from qualification.insights.filters import filter_words_register
+
+        filter_words_register()

@@ -250,6 +250,7 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
     "contact-edit": _record("contact-edit", "sam_contact"),
     "contact-delete": _record("contact-delete", "sam_contact"),
     "contact-merge": _named("crm:contact-merge"),
+    "insights": _named("insights:overview"),
 }
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from crm.models import Account, Contact, Opportunity, OpportunityState, TimelineEntry
 from leads.models import Lead, LeadOrigin, LeadState
 from qualification.management.commands.load_demo_data import ALREADY_LOADED, DEMO_USERS
+from qualification.models import Qualification
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,20 @@ def test_qualified_leads_come_from_the_engine() -> None:
         assert lead.parent_account_id and lead.parent_contact_id and lead.qualifying_opportunity_id
         assert LeadOrigin.objects.filter(lead=lead, opportunity__isnull=False).exists()
         assert lead.qualifications.exists()
+
+
+def test_closed_leads_were_decided_after_they_came_in() -> None:
+    load()
+
+    closed = Lead.objects.exclude(state=LeadState.OPEN)
+    now = timezone.now()
+    assert closed.count() > 20
+    for lead in closed:
+        assert lead.created_at < lead.closed_at <= now
+    for qualification in Qualification.objects.select_related("lead"):
+        assert qualification.created_at == qualification.lead.closed_at
+    # Spread over the days, as the Insights page shows them: not all at once.
+    assert len({lead.closed_at.date() for lead in closed}) > 5
 
 
 def test_it_plants_near_duplicates_for_duplicate_detection() -> None:

@@ -5,6 +5,7 @@ policy forbids: no inline script, no style attribute, no inline event handlers."
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -12,7 +13,9 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from leads.models import LeadStatus
 from tests.factories import (
     DEFAULT_PASSWORD,
     AccountFactory,
@@ -20,6 +23,7 @@ from tests.factories import (
     LeadFactory,
     OpportunityFactory,
 )
+from tests.insights import dated_lead, dated_qualification
 from tests.unit.test_production_settings import production_settings
 
 PRODUCTION_SECURITY_SETTINGS = (
@@ -246,7 +250,23 @@ PAGES: dict[str, Callable[[User], str]] = {
         + "?"
         + "&".join(f"ids={ContactFactory(owner=user).pk}" for _ in range(2))
     ),
+    "insights": lambda user: _insights_url(user),
 }
+
+
+def _insights_url(user: User) -> str:
+    """Insights with something in every chart (SVG drawn, with links) this week."""
+    now = timezone.now()
+    dated_lead(user, created=now, closed=now, reason=LeadStatus.LOST)
+    qualified = dated_lead(user, created=now, closed=now, reason=LeadStatus.QUALIFIED)
+    dated_qualification(
+        qualified,
+        on=now,
+        account="linked",
+        account_duplicates="linked",
+        opportunities=[{"estimated_revenue": Decimal(500)}],
+    )
+    return f"{reverse('insights:overview')}?period=this_week"
 
 
 @pytest.mark.parametrize("page_name", PAGES)

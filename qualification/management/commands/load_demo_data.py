@@ -50,6 +50,7 @@ from qualification.engine import (
     RecordDecision,
     lead_qualify,
 )
+from qualification.models import Qualification
 
 SEED = 2026
 LEAD_COUNT = 320
@@ -367,11 +368,19 @@ class DemoData:
                 lead.status_reason = LeadStatus.CONTACTED
         leads = Lead.objects.bulk_create(leads, batch_size=500)
         # created_at is auto_now_add: spread the leads over the last three weeks afterwards so
-        # that "Leads Opened This Week" and "Leads Opened Last Week" both have rows.
+        # that "Leads Opened This Week" and "Leads Opened Last Week" both have rows. The
+        # disqualified ones were closed a few days after they came in (Insights' time to a
+        # decision).
         for lead in leads:
             lead.created_at = self._when(days=21)
-        Lead.objects.bulk_update(leads, ["created_at"], batch_size=500)
+            if lead.state == LeadState.DISQUALIFIED:
+                lead.closed_at = self._after(lead.created_at)
+        Lead.objects.bulk_update(leads, ["created_at", "closed_at"], batch_size=500)
         return leads
+
+    def _after(self, moment: datetime) -> datetime:
+        """A few hours to ten days after `moment`, and not in the future."""
+        return min(moment + timedelta(hours=self.random.randint(3, 240)), self.now)
 
     def _near_duplicate_people(self, leads: list[Lead]) -> None:
         nancy = leads[0 * 10 + 3]  # "Contoso, Inc.": same email as a contact, other case
@@ -580,7 +589,18 @@ class DemoData:
                 qualified += 1
                 if position % 3 == 1:  # some have moved on since
                     self._advance(lead)
+        self._qualified_after_created(candidates)
         return qualified
+
+    def _qualified_after_created(self, leads: list[Lead]) -> None:
+        """The engine stamps "now": each qualification happened a few days after its lead
+        came in (the lead's closed_at and its qualification record say when)."""
+        qualifications = list(Qualification.objects.filter(lead__in=leads).select_related("lead"))
+        for qualification in qualifications:
+            qualification.created_at = self._after(qualification.lead.created_at)
+            qualification.lead.closed_at = qualification.created_at
+        Qualification.objects.bulk_update(qualifications, ["created_at"])
+        Lead.objects.bulk_update([q.lead for q in qualifications], ["closed_at"])
 
     def _qualify(self, lead: Lead) -> bool:
         row = {
