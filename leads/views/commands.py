@@ -65,25 +65,12 @@ def lead_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def lead_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    try:
-        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
-    except Http404:
-        if request.method == "POST":
-            # Deleted between the dialog and this click (by someone else, or in another tab).
-            return _already_deleted(request)
-        raise
+    """GET: the "Delete permanently" confirmation; POST: delete."""
+    if request.method == "POST":
+        return _lead_delete_post(request, pk)
+    lead = selectors.lead_get_for_user(user=request.user, pk=pk)
     if not selectors.lead_can_delete(request.user, lead):
         raise PermissionDenied
-    if request.method == "POST":
-        try:
-            services.lead_delete(lead=lead, acting_user=request.user)
-        except services.LeadAlreadyDeletedError:
-            return _already_deleted(request)
-        except LeadError as error:
-            messages.error(request, error.message)
-            return navigate(request, lead.get_absolute_url())
-        messages.success(request, LEAD_DELETED)
-        return navigate(request, reverse("leads:lead-list"))
     context = {
         "page_title": "Delete lead",
         "lead": lead,
@@ -91,6 +78,25 @@ def lead_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "cancel_url": lead.get_absolute_url(),
     }
     return render_dialog(request, "leads/lead_delete.html", "delete-dialog", context)
+
+
+def _lead_delete_post(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    try:
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+    except Http404:
+        # Deleted between the dialog and this click (by someone else, or in another tab).
+        return _already_deleted(request)
+    if not selectors.lead_can_delete(request.user, lead):
+        raise PermissionDenied
+    try:
+        services.lead_delete(lead=lead, acting_user=request.user)
+    except services.LeadAlreadyDeletedError:
+        return _already_deleted(request)
+    except LeadError as error:
+        messages.error(request, error.message)
+        return navigate(request, lead.get_absolute_url())
+    messages.success(request, LEAD_DELETED)
+    return navigate(request, reverse("leads:lead-list"))
 
 
 def _already_deleted(request: HtmxHttpRequest) -> HttpResponse:
