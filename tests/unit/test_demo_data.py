@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, OpportunityState, TimelineEntry
 from leads.models import Lead, LeadOrigin, LeadState
-from qualification.management.commands.load_demo_data import ALREADY_LOADED, DEMO_USERS
+from qualification.demo import ALREADY_LOADED, DEMO_USERS
 from qualification.models import Qualification
 
 pytestmark = pytest.mark.django_db
