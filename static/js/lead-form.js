@@ -77,6 +77,9 @@
       var stage = opener();
       if (stage) { stage.setAttribute("aria-expanded", String(Boolean(panel))); }
       var error = panel && panel.querySelector(".has-error input, .has-error select, .has-error textarea");
+      // Someone quick may already be typing in the flyout (settling ends a moment after the
+      // swap): moving focus then would close an open lookup and throw away what they typed.
+      if (!error && panel && panel.contains(document.activeElement)) { return; }
       if (error) { error.focus(); } else if (panel) { panel.focus(); } else if (stage) { stage.focus(); }
     }
     if (target.id === "lead-main") {

@@ -269,6 +269,26 @@ def test_existing_account_is_one_lookup_that_tells_namesakes_apart(
     expect(flyout.get_by_role("combobox", name="Existing Account")).to_have_value("Contoso · Oslo")
 
 
+def test_typing_in_the_flyout_before_it_settles_keeps_the_text_and_the_matches(
+    page: Page, live_server, login, salesperson, lead
+):
+    """On a slow machine the flyout settles a while after it appears; someone who starts typing
+    at once must not lose focus (that closed the list and threw away the text)."""
+    AccountFactory(name="Contoso", city="Paris")
+    AccountFactory(name="Contoso", city="Oslo")
+    open_lead(page, live_server, login, salesperson, lead)
+    page.evaluate("htmx.config.defaultSettleDelay = 1500")
+    stage_button(page).click()
+    flyout = page.get_by_role("dialog", name="Qualify", exact=True)
+    field = flyout.get_by_role("combobox", name="Existing Account")
+    field.fill("cont")
+
+    page.wait_for_timeout(1800)  # past the settling
+    expect(field).to_be_focused()
+    expect(field).to_have_value("cont")
+    expect(flyout.get_by_role("listbox").get_by_role("option")).to_have_count(2)
+
+
 def test_a_lookup_is_cleared_with_its_clear_button(
     page: Page, live_server, login, salesperson, lead
 ):
