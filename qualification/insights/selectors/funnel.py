@@ -1,9 +1,12 @@
-"""The lead figures' reads: leads per week, decisions, disqualify reasons, lead sources."""
+"""The lead figures' reads: leads per week, decisions, disqualify reasons, lead sources. All but
+the decisions add up one shared read, `lead_counts`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, Func, Min, Q, Value, Window
 from django.db.models.functions import CumeDist
 
@@ -11,7 +14,55 @@ from leads.filters import day_start
 from leads.models import DISQUALIFY_REASONS, LeadSource, LeadState
 from qualification.insights.periods import DayRange
 from qualification.insights.selectors.scope import CREATED, InsightsScope, leads_where
-from qualification.insights.selectors.sql import DaysBetween, WeekIndex
+from qualification.insights.selectors.sql import DaysBetween, Median, WeekIndex
+
+# The lead counts the weekly, reasons and sources figures share ------------------------------
+
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class LeadCount:
+    kind: str  # CREATED (by the week it was created) or CLOSED (by the week it was closed)
+    week: int  # index into the period's weeks
+    key: str  # the lead source of a created lead, the status reason of a closed one
+    state: str  # the lead's state now
+    count: int
+
+
+def lead_counts(*, scope: InsightsScope) -> list[LeadCount]:
+    """The period's leads counted by week, state, and lead source (created) or status reason
+    (closed), in one read of the two insights indexes: a few hundred rows at most, which the
+    weekly, reasons and sources figures add up. Made once per scope."""
+
+    def read() -> list[LeadCount]:
+        starts = [day_start(week.start) for week in scope.days.weeks()]
+        created = (
+            scope.created()
+            .annotate(kind=Value(CREATED), week=WeekIndex("created_at", starts))
+            .values("kind", "week", "lead_source", "state")
+            .annotate(count=Count("*"))
+        )
+        closed = (
+            scope.closed()
+            .annotate(kind=Value(CLOSED), week=WeekIndex("closed_at", starts))
+            .values("kind", "week", "status_reason", "state")
+            .annotate(count=Count("*"))
+        )
+        rows = created.union(closed, all=True).order_by()
+        return [
+            LeadCount(
+                kind=row["kind"],
+                week=row["week"],
+                key=row["lead_source"],  # the union names the columns after the first query
+                state=row["state"],
+                count=row["count"],
+            )
+            for row in rows
+        ]
+
+    return scope.shared("lead_counts", read)
+
 
 # Leads per week -----------------------------------------------------------------------------
 
@@ -27,32 +78,17 @@ class WeekCounts:
 def insights_leads_per_week(*, scope: InsightsScope) -> list[WeekCounts]:
     """Per week of the period: leads created, and leads qualified or disqualified (by the day
     they were closed). Weeks start on Monday in the site's time zone."""
-    weeks = scope.days.weeks()
-    starts = [day_start(week.start) for week in weeks]
-    created = (
-        scope.created()
-        .annotate(week=WeekIndex("created_at", starts), kind=Value(CREATED))
-        .values("week", "kind")
-        .annotate(count=Count("*"))
-    )
-    closed = (
-        scope.closed()
-        .annotate(week=WeekIndex("closed_at", starts), kind=F("state"))
-        .values("week", "kind")
-        .annotate(count=Count("*"))
-    )
-    counts = {
-        (row["week"], row["kind"]): row["count"]
-        for row in created.union(closed, all=True).order_by()
-    }
+    counts: Counter[tuple[int, str]] = Counter()
+    for row in lead_counts(scope=scope):
+        counts[(row.week, CREATED if row.kind == CREATED else row.state)] += row.count
     return [
         WeekCounts(
             days=week,
-            created=counts.get((index, CREATED), 0),
-            qualified=counts.get((index, LeadState.QUALIFIED), 0),
-            disqualified=counts.get((index, LeadState.DISQUALIFIED), 0),
+            created=counts[(index, CREATED)],
+            qualified=counts[(index, LeadState.QUALIFIED)],
+            disqualified=counts[(index, LeadState.DISQUALIFIED)],
         )
-        for index, week in enumerate(weeks)
+        for index, week in enumerate(scope.days.weeks())
     ]
 
 
@@ -82,7 +118,7 @@ def _median_of(days: str, state: str) -> Func:
     position k of n is the smallest one whose share reaches k/n; the median is the mean of the
     values at n/2 and just past it (the same one when n is odd): the smallest with a share of at
     least one half, and the smallest with more. SQLite and PostgreSQL both run it, with one sort
-    and one window for every state."""
+    and one window for every state; PostgreSQL takes its own median aggregate instead."""
     in_state = Q(state=state)
     lower = Min(days, filter=in_state & Q(share__gte=0.5))
     upper = Min(days, filter=in_state & Q(share__gt=0.5))
@@ -92,13 +128,24 @@ def _median_of(days: str, state: str) -> Func:
 def insights_decisions(*, scope: InsightsScope) -> Decisions:
     """Of the leads closed in the period: how many were qualified and disqualified, and the
     median days from created to qualified and to disqualified."""
+    counts = {
+        "qualified": leads_where(state=LeadState.QUALIFIED),
+        "disqualified": leads_where(state=LeadState.DISQUALIFIED),
+    }
+    if connection.vendor == "postgresql":  # an ordered-set aggregate: 3x faster than a window
+        days = DaysBetween("created_at", "closed_at")
+        figures = scope.closed().aggregate(
+            **counts,
+            median_days_to_qualify=Median(days, filter=Q(state=LeadState.QUALIFIED)),
+            median_days_to_disqualify=Median(days, filter=Q(state=LeadState.DISQUALIFIED)),
+        )
+        return Decisions(**figures)
     ranked = scope.closed().annotate(
         days=DaysBetween("created_at", "closed_at"),
         share=Window(CumeDist(), partition_by=[F("state")], order_by=[F("days").asc()]),
     )
     figures = ranked.aggregate(
-        qualified=leads_where(state=LeadState.QUALIFIED),
-        disqualified=leads_where(state=LeadState.DISQUALIFIED),
+        **counts,
         median_days_to_qualify=_median_of("days", LeadState.QUALIFIED),
         median_days_to_disqualify=_median_of("days", LeadState.DISQUALIFIED),
     )
@@ -116,15 +163,11 @@ class ReasonCount:
 
 def insights_disqualify_reasons(*, scope: InsightsScope) -> list[ReasonCount]:
     """The leads disqualified in the period per status reason, every reason listed."""
-    counts = dict(
-        scope.closed()
-        .filter(state=LeadState.DISQUALIFIED)
-        .values_list("status_reason")
-        .annotate(count=Count("*"))
-    )
-    return [
-        ReasonCount(reason=reason, count=counts.get(reason, 0)) for reason in DISQUALIFY_REASONS
-    ]
+    counts: Counter[str] = Counter()
+    for row in lead_counts(scope=scope):
+        if row.kind == CLOSED and row.state == LeadState.DISQUALIFIED:
+            counts[row.key] += row.count
+    return [ReasonCount(reason=reason, count=counts[reason]) for reason in DISQUALIFY_REASONS]
 
 
 # Lead sources -------------------------------------------------------------------------------
@@ -151,23 +194,18 @@ class SourceCounts:
 def insights_lead_sources(*, scope: InsightsScope) -> list[SourceCounts]:
     """The leads created in the period per lead source, with how many of them are qualified
     and disqualified now; most leads first, sources without leads left out."""
-    rows = (
-        scope.created()
-        .values("lead_source")
-        .annotate(
-            created=Count("*"),
-            qualified=leads_where(state=LeadState.QUALIFIED),
-            disqualified=leads_where(state=LeadState.DISQUALIFIED),
-        )
-    )
+    counts: dict[str, Counter[str]] = {}
+    for row in lead_counts(scope=scope):
+        if row.kind == CREATED:
+            counts.setdefault(row.key, Counter())[row.state] += row.count
     order = {source: index for index, source in enumerate(LeadSource.values)}
     sources = [
         SourceCounts(
-            source=row["lead_source"],
-            created=row["created"],
-            qualified=row["qualified"],
-            disqualified=row["disqualified"],
+            source=source,
+            created=sum(states.values()),
+            qualified=states[LeadState.QUALIFIED],
+            disqualified=states[LeadState.DISQUALIFIED],
         )
-        for row in rows
+        for source, states in counts.items()
     ]
     return sorted(sources, key=lambda row: (-row.created, order.get(row.source, len(order))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +30,14 @@ class InsightsScope:
 
     days: DayRange
     owner_id: int | None  # None: every owner's
+
+    def shared[T](self, name: str, read: Callable[[], T]) -> T:
+        """A read that several figures share, made once for this scope (one request): the
+        figures still ask for it each by itself, and a figure asked alone makes it alone."""
+        reads = self.__dict__.setdefault("_shared_reads", {})
+        if name not in reads:
+            reads[name] = read()
+        return reads[name]
 
     @property
     def since(self) -> datetime:

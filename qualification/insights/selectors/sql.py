@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import F, FloatField, Func, IntegerField
+from django.db.models import Aggregate, F, FloatField, Func, IntegerField
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -59,3 +59,13 @@ class WeekIndex(Func):
             return f"CASE WHEN {column} < %s THEN {lower} ELSE {upper} END"
 
         return among(0, len(self.starts)), params
+
+
+class Median(Aggregate):
+    """PostgreSQL's median (percentile_cont(0.5): the mean of the two middle values when their
+    number is even), one sort per aggregate and no window. SQLite has no ordered-set aggregate:
+    there the selector takes the median from CUME_DIST instead (`funnel._median_of`)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    output_field = FloatField()
