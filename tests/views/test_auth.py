@@ -41,6 +41,14 @@ def _throttle(settings, db) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def still_clock() -> Iterator[None]:
+    """The clock stands still, so that Retry-After is the whole window however long the
+    attempts before took (seconds pass between them on a busy machine)."""
+    with mock.patch("time.time", return_value=time.time()):
+        yield
+
+
 def _sign_in(client: Client, username: str, password: str, address: str = "127.0.0.1"):
     return client.post(
         reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
@@ -143,6 +151,7 @@ def test_it_refuses_logout_without_the_csrf_token(salesperson: User) -> None:
     assert client.session["_auth_user_id"] == str(salesperson.pk)
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_it_throttles_after_the_limit_even_with_the_right_password(
     client: Client, salesperson: User
 ) -> None:
@@ -347,6 +356,7 @@ def staff(db) -> User:
     return UserFactory(username="ada", admin=True)
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_a_user_locked_on_the_app_page_cannot_sign_in_to_admin(client: Client, staff) -> None:
     _fail(client, "ada", LIMIT)
 
@@ -356,6 +366,7 @@ def test_a_user_locked_on_the_app_page_cannot_sign_in_to_admin(client: Client, s
     assert 'name="next" value="/admin/"' in response.content.decode()
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_a_user_locked_on_the_admin_page_cannot_sign_in_on_either(client: Client, staff) -> None:
     _admin_fail(client, "ada", LIMIT)
 
@@ -363,6 +374,7 @@ def test_a_user_locked_on_the_admin_page_cannot_sign_in_on_either(client: Client
     _assert_refused(client, _admin_sign_in(client, "ADA", DEFAULT_PASSWORD))
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_failures_on_both_pages_count_together(client: Client, staff) -> None:
     _fail(client, "ada", 3)
     _admin_fail(client, "ada", LIMIT - 3)
@@ -380,6 +392,7 @@ def test_the_admin_page_signs_in_below_the_limit(client: Client, staff) -> None:
     assert client.session["_auth_user_id"] == str(staff.pk)
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_an_address_guessing_on_the_admin_page_is_locked_on_both(client: Client, staff) -> None:
     for n in range(ADDRESS_LIMIT):
         _admin_sign_in(client, f"guess{n}", "wrong password", address="203.0.113.7")
