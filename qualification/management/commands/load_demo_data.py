@@ -41,6 +41,7 @@ from crm.services.records import (
     opportunity_stage_next,
 )
 from crm.services.timeline import timeline_entries_bulk_add
+from leads.duplicates.keys import lead_match_keys
 from leads.models import Lead, LeadSource, LeadState, LeadStatus, Rating
 from qualification.engine import (
     Choice,
@@ -366,6 +367,8 @@ class DemoData:
                 )
             elif roll < 0.42:
                 lead.status_reason = LeadStatus.CONTACTED
+        for lead in leads:
+            lead_match_keys(lead)
         leads = Lead.objects.bulk_create(leads, batch_size=500)
         # created_at is auto_now_add: spread the leads over the last three weeks afterwards so
         # that "Leads Opened This Week" and "Leads Opened Last Week" both have rows. The
