@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from crm.services.timeline import timeline_note_add
 from leads.models import Lead, LeadState, LeadStatus
 from tests.browser.screenshots import screenshot
+from tests.browser.test_accessibility import assert_no_serious_violations
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -143,3 +144,15 @@ def test_a_merge_without_the_master_ticked_is_refused(page: Page, live_server, l
         "The master lead must be one of the leads you merge"
     )
     assert Lead.objects.filter(state=LeadState.OPEN).count() == 3
+
+
+def test_the_banner_and_the_comparison_pass_axe(page: Page, live_server, login, salesperson):
+    jon, _, _ = leads_of(salesperson)
+    login(salesperson)
+    page.goto(f"{live_server.url}{jon.get_absolute_url()}")
+    expect(page.get_by_role("complementary", name="Possible duplicates")).to_be_visible()
+    assert_no_serious_violations(page)
+
+    page.get_by_role("link", name="View possible duplicates").click()
+    expect(page.get_by_role("region", name="Possible duplicates")).to_be_visible()
+    assert_no_serious_violations(page)

@@ -1,7 +1,11 @@
 """Lead-to-lead duplicates: the match keys every lead write fills, and the open leads found by
 them with the reason each matched."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
+from django.urls import reverse
 
 from leads.duplicates.keys import email_key, name_company_key, phone_key
 from leads.duplicates.selectors import (
@@ -9,6 +13,7 @@ from leads.duplicates.selectors import (
     lead_duplicates,
     lead_duplicates_count,
 )
+from leads.models import Lead
 from leads.services import lead_create, lead_disqualify, lead_update
 from tests.factories import LeadFactory
 
@@ -141,3 +146,26 @@ def test_the_count_is_one_query_whatever_the_number_of_duplicates(django_assert_
         assert lead_duplicates_count(lead=lead) == 3
     with django_assert_num_queries(1):
         assert len(lead_duplicates(lead=lead)) == 3
+
+
+def test_the_migration_fills_the_keys_of_the_leads_that_exist():
+    lead = person(email="Jon@Contoso.com", mobile_phone="+1 425 555 0100", last_name="Smith")
+    Lead.objects.filter(pk=lead.pk).update(email_key="", mobile_phone_key="")
+    migration = import_module("leads.migrations.0007_lead_duplicates")
+
+    migration.fill_match_keys(apps, None)
+
+    lead.refresh_from_db()
+    assert (lead.email_key, lead.mobile_phone_key) == ("jon@contoso.com", "14255550100")
+
+
+def test_the_admin_fills_the_keys(admin_client):
+    lead = person(last_name="Smith")
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"email": "NEW@contoso.com", "owner": lead.owner_id}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lead.refresh_from_db()
+    assert lead.email_key == "new@contoso.com"
