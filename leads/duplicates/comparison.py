@@ -45,7 +45,8 @@ def _shown(lead: Lead, name: str) -> str:
 def compare_rows(
     *, lead: Lead, matches: list[DuplicateMatch], sources: dict[str, int]
 ) -> list[CompareRow]:
-    """One row per merge field, the lead first, then its duplicates in the order given."""
+    """One row per merge field that any of the leads has a value for, the lead first, then its
+    duplicates in the order given."""
     own = frozenset().union(*(match.own_fields for match in matches))
     columns = [(lead, own), *((match.lead, match.fields) for match in matches)]
     rows = []
@@ -59,6 +60,8 @@ def compare_rows(
             )
             for record, matching in columns
         ]
+        if not any(cell.value for cell in cells):
+            continue  # nobody has a value: nothing to compare or choose
         label = str(Lead._meta.get_field(name).verbose_name)
         rows.append(CompareRow(name, label, cells, len({cell.value for cell in cells}) > 1))
     return rows

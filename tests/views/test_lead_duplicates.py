@@ -298,3 +298,11 @@ def test_it_requires_login(client: Client, lead):
     response = client.get(page_url(lead))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_fields_nobody_filled_are_left_out(sales_client: Client, lead):
+    twin_of(lead, industry="")
+    Lead.objects.filter(pk=lead.pk).update(industry="")
+    page = sales_client.get(page_url(lead)).content.decode()
+    assert "<legend>Industry</legend>" not in page
+    assert "<legend>Email</legend>" in page
