@@ -306,3 +306,16 @@ def test_fields_nobody_filled_are_left_out(sales_client: Client, lead):
     page = sales_client.get(page_url(lead)).content.decode()
     assert "<legend>Industry</legend>" not in page
     assert "<legend>Email</legend>" in page
+
+
+def test_a_closed_lead_is_not_compared(sales_client: Client, lead):
+    twin_of(lead)
+    Lead.objects.filter(pk=lead.pk).update(
+        state=LeadState.DISQUALIFIED, status_reason=LeadStatus.DUPLICATE
+    )
+    page = sales_client.get(page_url(lead)).content.decode()
+    assert "This lead is closed: only open leads are compared and merged." in page
+    assert "Merge leads" not in page
+    assert (
+        "View possible duplicates" not in sales_client.get(lead.get_absolute_url()).content.decode()
+    )
