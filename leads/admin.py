@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from leads.duplicates.keys import lead_match_keys
 from leads.models import Lead
 
 
@@ -104,3 +107,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Lead]:
         return super().get_queryset(request).select_related("owner")
+
+    def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
+        lead_match_keys(obj)
+        super().save_model(request, obj, form, change)

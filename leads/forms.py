@@ -1,5 +1,6 @@
 """Forms for the lead screens: the main lead form, the Qualify stage flyout, the disqualify
-dialog and the grid's row selection. They parse and validate; services do the writing."""
+dialog, the grid's row selection and Merge leads. They parse and validate; services do the
+writing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from crm.money import MoneyField
 from leads import selectors
 from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
 from leads.selectors import LEAD_VIEWS, QUICK_FIND_MAX_LENGTH
-from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS
+from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS, MergeOutcome
+from leads.services.errors import LEAD_MERGE_OUTCOME_INVALID
+from leads.services.merge import LEAD_MERGE_FIELDS
 
 SELECT_LEADS_FIRST = "Select at least one lead first."
 SELECTION_NOT_VALID = "The selection is not valid."
@@ -195,3 +198,70 @@ class LeadSelectionForm(forms.Form):
         tampered = any(name in self.errors for name in self.fields)
         refusals = [SELECTION_NOT_VALID] if tampered else []
         return refusals + [str(error) for error in self.non_field_errors()]
+
+
+LEAD_MERGE_SELECTION_INVALID = (
+    "These are not the leads this page compares: open it again and pick again. Nothing was merged."
+)
+LEAD_MERGE_MASTER_NOT_MERGED = (
+    "The master lead must be one of the leads you merge: tick it, or pick another master. "
+    "Nothing was merged."
+)
+LEAD_MERGE_VALUE_INVALID = (
+    "The value chosen for {field} is not one of the leads. Nothing was merged."
+)
+
+
+class LeadMergeForm(forms.Form):
+    """Merge leads on the comparison page: the leads ticked (`ids`, among the ones the page
+    compares), the master (one of them), what becomes of the others, and per field
+    (`field-<name>`) the id of the lead whose value the master keeps. Whether the merge may
+    run is the merge service's to say."""
+
+    ids = IdListField(required=False)
+    master = forms.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
+    outcome = forms.ChoiceField(
+        label="The other leads",
+        choices=MergeOutcome.choices,
+        initial=MergeOutcome.DISQUALIFY,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, data: Any, *, compared_ids: list[int]) -> None:
+        super().__init__(data)
+        self.compared_ids = compared_ids
+        for name in LEAD_MERGE_FIELDS:
+            self.fields[f"field-{name}"] = forms.IntegerField(
+                required=False, min_value=1, max_value=LARGEST_ID
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        ids = cleaned.get("ids")
+        if "ids" in self.errors or not set(ids or []) <= set(self.compared_ids):
+            raise forms.ValidationError(LEAD_MERGE_SELECTION_INVALID)
+        if "master" in self.errors or cleaned.get("master") not in (ids or []):
+            raise forms.ValidationError(LEAD_MERGE_MASTER_NOT_MERGED)
+        return cleaned
+
+    def refusal(self) -> str:
+        """The first thing wrong with the input, in the user's words."""
+        if self.non_field_errors():
+            return str(self.non_field_errors()[0])
+        name = next(iter(self.errors))
+        if not name.startswith("field-"):
+            return LEAD_MERGE_OUTCOME_INVALID
+        label = Lead._meta.get_field(name.removeprefix("field-")).verbose_name
+        return LEAD_MERGE_VALUE_INVALID.format(field=label)
+
+    def selection(self) -> tuple[int, list[int]]:
+        """(the master id, the other ids in the order given)."""
+        master = self.cleaned_data["master"]
+        return master, [pk for pk in dict.fromkeys(self.cleaned_data["ids"]) if pk != master]
+
+    def field_sources(self) -> dict[str, int]:
+        return {
+            key.removeprefix("field-"): value
+            for key, value in self.cleaned_data.items()
+            if key.startswith("field-") and value is not None
+        }

@@ -60,6 +60,8 @@ class LeadStatus(models.TextChoices):
     CANNOT_CONTACT = "cannot_contact", "Cannot Contact"
     NO_LONGER_INTERESTED = "no_longer_interested", "No Longer Interested"
     CANCELED = "canceled", "Canceled"
+    # Set by Merge leads on the leads merged into another one, never picked by hand.
+    DUPLICATE = "duplicate", "Duplicate"
 
 
 LEAD_STATUS_BY_STATE: dict[str, tuple[str, ...]] = {
@@ -70,9 +72,16 @@ LEAD_STATUS_BY_STATE: dict[str, tuple[str, ...]] = {
         LeadStatus.CANNOT_CONTACT,
         LeadStatus.NO_LONGER_INTERESTED,
         LeadStatus.CANCELED,
+        LeadStatus.DUPLICATE,
     ),
 }
-DISQUALIFY_REASONS = LEAD_STATUS_BY_STATE[LeadState.DISQUALIFIED]
+# The reasons a person picks when disqualifying (Duplicate is the merge's own).
+DISQUALIFY_REASONS: tuple[str, ...] = (
+    LeadStatus.LOST,
+    LeadStatus.CANNOT_CONTACT,
+    LeadStatus.NO_LONGER_INTERESTED,
+    LeadStatus.CANCELED,
+)
 
 
 class Lead(AddressMixin, TimeStampedModel):
@@ -165,6 +174,13 @@ class Lead(AddressMixin, TimeStampedModel):
     # (a double click, a resent request) finds this lead instead of creating a second one.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
+    # Duplicate detection's match keys (leads.duplicates.keys fills them on every write of the
+    # fields they come from): indexed equality lookups find a lead's open duplicates.
+    email_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    business_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
+    mobile_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
+    name_company_key = models.CharField(max_length=270, blank=True, default="", editable=False)
+
     timeline = GenericRelation(TimelineEntry)
 
     # crm.links: an open lead keeps the accounts and contacts it names (Existing Account,
@@ -204,6 +220,11 @@ class Lead(AddressMixin, TimeStampedModel):
                 fields=["created_at", "owner", "state", "lead_source"],
                 name="lead_created_insights",
             ),
+            # Lead-to-lead duplicates: the open leads sharing a match key (leads.duplicates).
+            models.Index(fields=["email_key", "state"], name="lead_dup_email"),
+            models.Index(fields=["business_phone_key", "state"], name="lead_dup_business_phone"),
+            models.Index(fields=["mobile_phone_key", "state"], name="lead_dup_mobile_phone"),
+            models.Index(fields=["name_company_key", "state"], name="lead_dup_name_company"),
         ]
         constraints = [
             models.CheckConstraint(

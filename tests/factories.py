@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -17,6 +18,7 @@ from crm.matching import (
     website_domain,
 )
 from crm.models import Account, Contact, Opportunity, TimelineEntry, TimelineEntryKind
+from leads.duplicates.keys import lead_match_keys
 from leads.models import Lead, LeadOrigin, LeadSource, LeadState, LeadStatus, Rating
 from qualification.models import (
     SETTINGS_PK,
@@ -140,6 +142,13 @@ class LeadFactory(DjangoModelFactory[Lead]):
         contacted = factory.Trait(status_reason=LeadStatus.CONTACTED)
         qualified = factory.Trait(state=LeadState.QUALIFIED, status_reason=LeadStatus.QUALIFIED)
         disqualified = factory.Trait(state=LeadState.DISQUALIFIED, status_reason=LeadStatus.LOST)
+
+    @classmethod
+    def _create(cls, model_class: type[Lead], *args: Any, **kwargs: Any) -> Lead:
+        # The match keys, as every lead write fills them (leads.duplicates.keys).
+        lead = lead_match_keys(model_class(*args, **kwargs))
+        lead.save()
+        return lead
 
 
 class TimelineEntryFactory(DjangoModelFactory[TimelineEntry]):

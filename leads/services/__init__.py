@@ -1,6 +1,6 @@
 """Business rules for leads: create and edit, the Qualify stage's steps, disqualify,
-reactivate and delete (one lead or many). One module per job; the names every caller uses
-are here."""
+reactivate and delete (one lead or many), merge duplicate leads. One module per job; the names
+every caller uses are here."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from leads.services.errors import (
     LeadReadOnlyError,
 )
 from leads.services.locking import BulkFailure, BulkOutcome
+from leads.services.merge import LeadMergeResult, MergeOutcome, leads_merge, leads_merge_refusal
 from leads.services.reactivate import lead_reactivate, leads_reactivate
 
 __all__ = [
@@ -62,9 +63,11 @@ __all__ = [
     "LeadError",
     "LeadGoneError",
     "LeadHasOpportunityError",
+    "LeadMergeResult",
     "LeadNotClosedError",
     "LeadPermissionError",
     "LeadReadOnlyError",
+    "MergeOutcome",
     "lead_create",
     "lead_delete",
     "lead_disqualify",
@@ -74,5 +77,7 @@ __all__ = [
     "lead_update",
     "leads_delete",
     "leads_disqualify",
+    "leads_merge",
+    "leads_merge_refusal",
     "leads_reactivate",
 ]

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
+from leads.duplicates.keys import KEY_FIELDS, SOURCE_FIELDS, lead_match_keys
 from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors import lead_can_change
 from leads.services.errors import (
@@ -89,6 +90,7 @@ def lead_create(
     # The unique token is checked by the INSERT, not by a read before it: of two posts at once,
     # the second waits for the first's row and then fails on it.
     lead.full_clean(validate_unique=False)
+    lead_match_keys(lead)
     try:
         with transaction.atomic():
             lead.save()
@@ -116,6 +118,9 @@ def _lead_update_fields(
         if locked.is_closed:
             raise LeadReadOnlyError
         names = _write_fields(locked, data, allowed)
+        if set(names) & set(SOURCE_FIELDS):
+            lead_match_keys(locked)
+            names += KEY_FIELDS
         locked.save(update_fields=[*names, "updated_at"])
     return locked
 

@@ -72,3 +72,45 @@ class LeadAlreadyCreatedError(LeadError):
 
 class DisqualifyReasonError(LeadError):
     message = DISQUALIFY_REASON_INVALID
+
+
+# Merge leads: {name} is the lead ("Jon Smith (Laptops) (#12)").
+LEAD_MERGE_QUALIFIED = "{name} is qualified: a qualified lead can't be merged. Nothing was merged."
+LEAD_ALREADY_MERGED = "{name} was already merged into another lead. Nothing was merged."
+LEAD_MERGE_CLOSED = "{name} is closed: reactivate it before you merge it. Nothing was merged."
+LEAD_MERGE_DELETE_NOT_ALLOWED = (
+    "You can only delete leads you own; {name} is not yours. Disqualify it as a duplicate "
+    "instead. Nothing was merged."
+)
+LEAD_MERGE_OUTCOME_INVALID = (
+    "Choose what happens to the other leads: disqualified as duplicates, or deleted."
+)
+
+
+class LeadMergeError(LeadError):
+    """A refused merge of leads, naming the lead that stopped it."""
+
+    template = "These leads could not be merged."
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(self.template.format(name=name))
+
+
+class LeadMergeQualifiedError(LeadMergeError):
+    template = LEAD_MERGE_QUALIFIED
+
+
+class LeadAlreadyMergedError(LeadMergeError):
+    template = LEAD_ALREADY_MERGED
+
+
+class LeadMergeClosedError(LeadMergeError):
+    template = LEAD_MERGE_CLOSED
+
+
+class LeadMergeDeleteNotAllowedError(LeadMergeError):
+    template = LEAD_MERGE_DELETE_NOT_ALLOWED
+
+
+class LeadMergeOutcomeError(LeadError):
+    message = LEAD_MERGE_OUTCOME_INVALID

@@ -1,4 +1,5 @@
-"""Bulk commands from the grid: disqualify, reactivate and delete the selected leads."""
+"""Commands from the grid: disqualify, reactivate and delete the selected leads; View
+duplicates of the one selected."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from crm.http import HtmxHttpRequest, render_dialog
+from crm.http import HtmxHttpRequest, navigate, render_dialog
 from leads import selectors, services
 from leads.forms import DisqualifyForm, LeadSelectionForm
 from leads.services import BulkOutcome
@@ -17,6 +18,7 @@ from leads.views.grid import grid_url
 
 BULK_FAILURES_LISTED = 20
 NONE_EXISTS = "None of the selected leads exists any more."
+SELECT_ONE_FOR_DUPLICATES = "Select one lead to view its duplicates."
 
 
 def _selection(request: HtmxHttpRequest) -> tuple[LeadSelectionForm, list[int]]:
@@ -135,3 +137,15 @@ def lead_bulk_delete(request: HtmxHttpRequest) -> HttpResponse:
         "cancel_url": _back_to_grid(selection),
     }
     return render_dialog(request, "leads/lead_delete.html", "delete-dialog", context)
+
+
+@require_POST
+def lead_bulk_duplicates(request: HtmxHttpRequest) -> HttpResponse:
+    """View duplicates: the comparison page of the one lead selected."""
+    selection, lead_ids = _selection(request)
+    if not lead_ids:
+        return _nothing_selected(request, selection)
+    if len(lead_ids) != 1:
+        messages.error(request, SELECT_ONE_FOR_DUPLICATES)
+        return _report(request, selection)
+    return navigate(request, reverse("leads:lead-duplicates", args=[lead_ids[0]]))

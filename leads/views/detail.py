@@ -20,6 +20,7 @@ from crm.money import format_money
 from crm.selectors import opportunity_stages, timeline_for
 from crm.services.timeline import TimelineError, timeline_note_add
 from leads import selectors, services
+from leads.duplicates.selectors import lead_duplicates_count
 from leads.forms import LeadCreateForm, LeadForm, QualifyStageForm, lookup_detail
 from leads.models import Lead, LeadState
 from leads.services import LeadError
@@ -191,6 +192,7 @@ def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         # The page shows the stored lead around the form, not the values just typed.
         lead.refresh_from_db()
     context = _detail_context(request, lead, form=form, then="" if is_post else then)
+    context["duplicate_count"] = lead_duplicates_count(lead=lead)
     return render(request, "leads/lead_detail.html", context)
 
 

@@ -207,9 +207,14 @@ def test_it_wires_the_command_bar_to_the_selection(sales_client: Client) -> None
     bulk_qualify = reverse("qualification:bulk-qualify")
     assert f'formaction="{bulk_qualify}"' in html
     assert f'hx-post="{bulk_qualify}" hx-target="#modal-root">Qualify</button>' in html
-    for name in ("lead-bulk-disqualify", "lead-bulk-reactivate", "lead-bulk-delete"):
+    for name in (
+        "lead-bulk-disqualify",
+        "lead-bulk-reactivate",
+        "lead-bulk-duplicates",
+        "lead-bulk-delete",
+    ):
         assert f'formaction="{reverse(f"leads:{name}")}"' in html
-    assert html.count('form="lead-selection"') == 4
+    assert html.count('form="lead-selection"') == 5
 
 
 def test_it_answers_htmx_with_the_grid_alone(sales_client: Client, salesperson: User) -> None:
