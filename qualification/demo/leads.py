@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 
 from crm.models import Need, PurchaseProcess, PurchaseTimeframe, TimelineEntryKind
 from crm.services.timeline import timeline_entries_bulk_add
+from leads.duplicates.keys import lead_match_keys
 from leads.models import Lead, LeadSource, LeadState, LeadStatus, Rating
 from qualification.demo.catalog import (
     DESCRIPTIONS,
@@ -80,6 +81,8 @@ def leads_create(demo: DemoValues) -> list[Lead]:
             )
         elif roll < 0.42:
             lead.status_reason = LeadStatus.CONTACTED
+    for lead in leads:
+        lead_match_keys(lead)
     leads = Lead.objects.bulk_create(leads, batch_size=500)
     # created_at is auto_now_add: spread the leads over the last three weeks afterwards so
     # that "Leads Opened This Week" and "Leads Opened Last Week" both have rows. The
