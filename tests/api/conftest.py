@@ -66,7 +66,7 @@ def manager_api(manager: User) -> ApiClient:
 
 
 @pytest.fixture
-def anonymous_api() -> ApiClient:
+def anonymous_api(db) -> ApiClient:
     return ApiClient(Client(), "")
 
 
