@@ -67,7 +67,7 @@ def lead_list(request: HttpRequest, filters: Query[LeadListQuery]) -> dict[str, 
     return {"results": page, "next": cursor}
 
 
-@router.get("/leads/{lead_id}", response=LeadOut, url_name="lead_get")
+@router.get("/leads/{int:lead_id}", response=LeadOut, url_name="lead_get")
 def lead_get(request: HttpRequest, lead_id: RecordId) -> Any:
     return selectors.lead_get_for_user(user=request.auth, pk=lead_id)
 
@@ -83,7 +83,7 @@ def lead_create(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     return once(request, answer)
 
 
-@router.patch("/leads/{lead_id}", response=LeadOut, url_name="lead_update")
+@router.patch("/leads/{int:lead_id}", response=LeadOut, url_name="lead_update")
 def lead_update(request: HttpRequest, lead_id: RecordId, payload: LeadIn) -> Any:
     """Change the fields sent (the form's and the Qualify stage's); open leads only."""
     lead = selectors.lead_get_for_user(user=request.auth, pk=lead_id)
@@ -95,7 +95,7 @@ def lead_update(request: HttpRequest, lead_id: RecordId, payload: LeadIn) -> Any
     )
 
 
-@router.post("/leads/{lead_id}/disqualify", response=LeadOut, url_name="lead_disqualify")
+@router.post("/leads/{int:lead_id}/disqualify", response=LeadOut, url_name="lead_disqualify")
 def lead_disqualify(request: HttpRequest, lead_id: RecordId, payload: DisqualifyIn) -> Any:
     """Close the lead as Disqualified with a status reason: `lost`, `cannot_contact`,
     `no_longer_interested` or `canceled`."""
@@ -110,7 +110,7 @@ def lead_disqualify(request: HttpRequest, lead_id: RecordId, payload: Disqualify
     return once(request, answer)
 
 
-@router.post("/leads/{lead_id}/reactivate", response=LeadOut, url_name="lead_reactivate")
+@router.post("/leads/{int:lead_id}/reactivate", response=LeadOut, url_name="lead_reactivate")
 def lead_reactivate(request: HttpRequest, lead_id: RecordId) -> Any:
     """Back to Open / New; only qualified or disqualified leads."""
 

@@ -75,7 +75,7 @@ def _ref(record: Any, created: bool) -> RecordRef | None:
     return None if record is None else RecordRef(id=record.pk, name=str(record), created=created)
 
 
-@router.post("/leads/{lead_id}/qualify", response={200: QualifyOut}, url_name="lead_qualify")
+@router.post("/leads/{int:lead_id}/qualify", response={200: QualifyOut}, url_name="lead_qualify")
 def lead_qualify(request: HttpRequest, lead_id: RecordId, payload: QualifyIn) -> HttpResponse:
     """Qualify the lead into an account, a contact and up to 5 opportunities (as many as the
     admin allows). `duplicates: ask` answers 409 with the matching records: send again with
@@ -162,7 +162,7 @@ def bulk_qualify(request: HttpRequest, payload: BulkQualifyIn) -> HttpResponse:
     return once(request, answer)
 
 
-@router.get("/jobs/{job_id}", response=BulkJobOut, url_name="bulk_job_get")
+@router.get("/jobs/{int:job_id}", response=BulkJobOut, url_name="bulk_job_get")
 def bulk_job_get(request: HttpRequest, job_id: RecordId) -> BulkJobOut:
     """A bulk qualify job: progress while it runs, the result when done (`results` then lists
     the leads not qualified)."""

@@ -55,7 +55,7 @@ def account_list(request: HttpRequest, filters: Query[RecordListQuery]) -> dict[
     return _page(selectors.account_list(query=_text(filters)), filters, "accounts")
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, url_name="account_get")
+@router.get("/accounts/{int:account_id}", response=AccountOut, url_name="account_get")
 def account_get(request: HttpRequest, account_id: RecordId) -> Any:
     return selectors.account_get(pk=account_id)
 
@@ -65,7 +65,7 @@ def contact_list(request: HttpRequest, filters: Query[RecordListQuery]) -> dict[
     return _page(selectors.contact_list(query=_text(filters)), filters, "contacts")
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut, url_name="contact_get")
+@router.get("/contacts/{int:contact_id}", response=ContactOut, url_name="contact_get")
 def contact_get(request: HttpRequest, contact_id: RecordId) -> Any:
     return selectors.contact_get(pk=contact_id)
 
@@ -76,6 +76,6 @@ def opportunity_list(request: HttpRequest, filters: Query[OpportunityListQuery])
     return _page(rows, filters, f"opportunities:{filters.view}:{request.auth.pk}")
 
 
-@router.get("/opportunities/{opportunity_id}", response=OpportunityOut, url_name="opportunity_get")
+@router.get("/opportunities/{int:opportunity_id}", response=OpportunityOut, url_name="opportunity_get")
 def opportunity_get(request: HttpRequest, opportunity_id: RecordId) -> Any:
     return selectors.opportunity_get(pk=opportunity_id)
