@@ -76,6 +76,8 @@ def opportunity_list(request: HttpRequest, filters: Query[OpportunityListQuery])
     return _page(rows, filters, f"opportunities:{filters.view}:{request.auth.pk}")
 
 
-@router.get("/opportunities/{int:opportunity_id}", response=OpportunityOut, url_name="opportunity_get")
+@router.get(
+    "/opportunities/{int:opportunity_id}", response=OpportunityOut, url_name="opportunity_get"
+)
 def opportunity_get(request: HttpRequest, opportunity_id: RecordId) -> Any:
     return selectors.opportunity_get(pk=opportunity_id)
