@@ -120,7 +120,8 @@ class LeadIn(InputSchema):
     existing_account: RecordId | None = None
     existing_contact: RecordId | None = None
     purchase_timeframe: str | None = None
-    budget_amount: Decimal | None = Field(None, allow_inf_nan=False)
+    # A number, or text as the form takes it ("12,500", "$12,500.00").
+    budget_amount: Decimal | str | None = None
     purchase_process: str | None = None
     decision_maker: bool | None = None
     qualification_comments: str | None = None

@@ -8,10 +8,10 @@ from django.urls import reverse
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
+from api.lead_input import lead_values
 from api.paging import keyset_page
 from api.respond import json_answer, once
 from api.schemas import DisqualifyIn, LeadIn, LeadOut, LeadPage, RecordId
-from crm.models import Account, Contact
 from leads import selectors, services
 from leads.selectors import LeadView
 
@@ -19,8 +19,6 @@ router = Router(tags=["Leads"])
 
 LeadSort = Literal[tuple(key for name in selectors.SORT_FIELDS for key in (name, f"-{name}"))]
 DEFAULT_PAGE_SIZE = 50
-# The lead's relations a request sets, by id (as the answers give them).
-_RELATIONS = {"existing_account": Account, "existing_contact": Contact}
 
 
 class LeadListQuery(Schema):
@@ -37,22 +35,6 @@ class LeadListQuery(Schema):
 
 def lead_url(lead_id: int) -> str:
     return reverse("api:lead_get", args=[lead_id])
-
-
-def lead_data(payload: LeadIn) -> dict[str, Any]:
-    """The fields sent, as the lead service takes them: relations as records (checked to exist
-    by the lead's validation), null text as empty."""
-    data: dict[str, Any] = {}
-    for name, value in payload.model_dump(exclude_unset=True).items():
-        if name in _RELATIONS:
-            data[name] = None if value is None else _RELATIONS[name](pk=value)
-        elif value is None and name not in ("budget_amount", "decision_maker"):
-            data[name] = ""
-        elif value is None and name == "decision_maker":
-            data[name] = False
-        else:
-            data[name] = value
-    return data
 
 
 @router.get("/leads", response=LeadPage, url_name="lead_list")
@@ -77,7 +59,7 @@ def lead_create(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     """A new open lead owned by the caller: 201 with the lead and its `id`."""
 
     def answer() -> HttpResponse:
-        lead = services.lead_create(acting_user=request.auth, data=lead_data(payload))
+        lead = services.lead_create(acting_user=request.auth, data=lead_values(payload))
         return json_answer(201, LeadOut, lead, location=lead_url(lead.pk))
 
     return once(request, answer)
@@ -90,7 +72,7 @@ def lead_update(request: HttpRequest, lead_id: RecordId, payload: LeadIn) -> Any
     return services.lead_update(
         lead=lead,
         acting_user=request.auth,
-        data=lead_data(payload),
+        data=lead_values(payload, lead=lead),
         fields=services.LEAD_EDITABLE_FIELDS,
     )
 

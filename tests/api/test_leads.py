@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -146,8 +148,11 @@ def test_create_with_bad_values_says_what_and_creates_nothing(api: ApiClient) ->
     assert response.status_code == 422
     errors = {error["field"]: error["message"] for error in problem(response)["errors"]}
     assert errors["email"] == "Enter a valid email address."
-    assert errors["lead_source"] == "Value 'carrier pigeon' is not a valid choice."
-    assert "topic" in errors
+    # The lead form's messages, as the screens show them.
+    assert errors["lead_source"] == (
+        "Select a valid choice. carrier pigeon is not one of the available choices."
+    )
+    assert errors["topic"] == "This field is required."
     assert not Lead.objects.exists()
 
 
@@ -192,7 +197,21 @@ def test_update_of_a_closed_lead_is_refused(api: ApiClient, salesperson: User) -
 
 
 def test_update_with_a_bad_value(api: ApiClient, salesperson: User) -> None:
-    lead = LeadFactory(owner=salesperson)
-    response = api.patch(f"/leads/{lead.pk}", {"budget_amount": "-5"})
+    lead = LeadFactory(owner=salesperson, topic="Kept")
+    response = api.patch(f"/leads/{lead.pk}", {"budget_amount": "-5", "existing_contact": 4242})
     assert response.status_code == 422
-    assert problem(response)["errors"][0]["field"] == "budget_amount"
+    errors = {error["field"]: error["message"] for error in problem(response)["errors"]}
+    assert set(errors) == {"budget_amount", "existing_contact"}
+    assert errors["existing_contact"] == (
+        "Select a valid choice. That choice is not one of the available choices."
+    )
+    assert Lead.objects.get(pk=lead.pk).topic == "Kept"
+
+
+def test_update_takes_amounts_as_the_form_does(api: ApiClient, salesperson: User) -> None:
+    lead = LeadFactory(owner=salesperson)
+    response = api.patch(f"/leads/{lead.pk}", {"budget_amount": "12,500"})
+    assert response.status_code == 200, response.content
+    assert Decimal(response.json()["budget_amount"]) == Decimal("12500")
+    lead.refresh_from_db()
+    assert lead.budget_amount == Decimal("12500.00")
