@@ -215,3 +215,18 @@ def test_update_takes_amounts_as_the_form_does(api: ApiClient, salesperson: User
     assert Decimal(response.json()["budget_amount"]) == Decimal("12500")
     lead.refresh_from_db()
     assert lead.budget_amount == Decimal("12500.00")
+
+
+def test_cursor_pages_on_the_default_sort(api: ApiClient) -> None:
+    leads = LeadFactory.create_batch(7)
+    seen: list[int] = []
+    response = api.get("/leads", {"view": "all", "page_size": 3})
+    while True:
+        seen += _ids(response)
+        if response.json()["next"] is None:
+            break
+        response = api.get(
+            "/leads", {"view": "all", "page_size": 3, "cursor": response.json()["next"]}
+        )
+    newest_first = sorted(leads, key=lambda lead: (lead.created_at, lead.pk), reverse=True)
+    assert seen == [lead.pk for lead in newest_first]
