@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "crm",
     "leads",
     "qualification",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +167,11 @@ TASKS = {
     }
 }
 BULK_QUALIFY_BACKGROUND_THRESHOLD = env.int("BULK_QUALIFY_BACKGROUND_THRESHOLD", default=500)
+
+# The JSON API (/api/v1/): requests per API token (or per signed-in browser session), counted
+# in the cache above, and the largest page a list answers.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+API_MAX_PAGE_SIZE = 100
 
 # Optional OpenAI-compatible chat endpoint for the lead summary; any failure falls back to the
 # built-in summariser, so qualification never waits on it for longer than the timeout.

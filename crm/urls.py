@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.main import api_urls
 from crm import auth
 from crm.views import (
     accounts,
@@ -93,6 +94,8 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("qualify/", include("qualification.urls")),
     path("insights/", include("qualification.insights.urls")),
+    path("api/v1/", api_urls()),
+    path("account/api-tokens/", include("api.urls")),
 ]
 
 if settings.DEBUG:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from leads.services.delete import lead_delete, leads_delete
 from leads.services.disqualify import lead_disqualify, lead_disqualify_refusal, leads_disqualify
 from leads.services.edit import (
+    LEAD_EDITABLE_FIELDS,
     LEAD_FORM_FIELDS,
     QUALIFY_STAGE_FIELDS,
     lead_create,
@@ -47,6 +48,7 @@ __all__ = [
     "LEAD_CLOSED",
     "LEAD_CLOSED_READ_ONLY",
     "LEAD_DELETE_NOT_ALLOWED",
+    "LEAD_EDITABLE_FIELDS",
     "LEAD_FORM_FIELDS",
     "LEAD_GONE",
     "LEAD_HAS_OPPORTUNITY",

@@ -55,6 +55,8 @@ QUALIFY_STAGE_FIELDS = (
     "decision_maker",
     "qualification_comments",
 )
+# Everything a salesperson edits on an open lead (the API's PATCH): the form and the steps.
+LEAD_EDITABLE_FIELDS = LEAD_FORM_FIELDS + QUALIFY_STAGE_FIELDS
 
 
 def _write_fields(lead: Lead, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
@@ -125,11 +127,16 @@ def _lead_update_fields(
     return locked
 
 
-def lead_update(*, lead: Lead, acting_user: AbstractBaseUser, data: Mapping[str, Any]) -> Lead:
-    """Save the main form's fields; refused for closed leads (LEAD_CLOSED_READ_ONLY)."""
-    return _lead_update_fields(
-        lead=lead, acting_user=acting_user, data=data, allowed=LEAD_FORM_FIELDS
-    )
+def lead_update(
+    *,
+    lead: Lead,
+    acting_user: AbstractBaseUser,
+    data: Mapping[str, Any],
+    fields: Iterable[str] = LEAD_FORM_FIELDS,
+) -> Lead:
+    """Save the main form's fields (or `fields`, such as LEAD_EDITABLE_FIELDS); refused for
+    closed leads (LEAD_CLOSED_READ_ONLY) and for other people's (LEAD_NOT_YOURS)."""
+    return _lead_update_fields(lead=lead, acting_user=acting_user, data=data, allowed=fields)
 
 
 def lead_qualify_stage_update(

@@ -49,6 +49,7 @@ from qualification.models import DuplicateDecision, RecordType
 class DuplicatePolicy(Enum):
     ASK = "ask"  # the screens and the API's "ask": the duplicate dialog decides
     LINK_OR_REVIEW = "link"  # bulk: link a single clear match, send several to review
+    CREATE = "create"  # the API's "create": every new record is created anyway
 
 
 def records_match(
@@ -128,7 +129,7 @@ def _decide_on_matches(
     pick.matches = matches
     if not matches:
         pick.record = build()
-    elif pick.create_anyway:
+    elif pick.create_anyway or policy == DuplicatePolicy.CREATE:
         pick.duplicates = DuplicateDecision.CREATED_ANYWAY
         pick.record = build()
     elif policy == DuplicatePolicy.ASK:

@@ -10,8 +10,8 @@ from django.db import transaction
 from leads.models import Lead
 from qualification import summary as lead_summary
 from qualification.engine.bulk import QualifyRequest, leads_decide, leads_qualify
-from qualification.engine.decide import QualifyDecisions, lead_state_check
-from qualification.engine.errors import DuplicatesFoundError, LeadGoneError
+from qualification.engine.decide import BulkOptions, QualifyDecisions, lead_state_check
+from qualification.engine.errors import DuplicatesFoundError, LeadGoneError, NeedsReviewError
 from qualification.engine.match import DuplicatePolicy
 from qualification.engine.plan import QualifyConfig, QualifyPlan, summary_enabled
 from qualification.engine.write import QualifyResult
@@ -21,9 +21,10 @@ def lead_qualify(
     *,
     lead_id: int,
     acting_user: Any,
-    decisions: QualifyDecisions | None = None,
+    decisions: QualifyDecisions | BulkOptions | None = None,
     summarize: bool | None = None,
     plan: QualifyPlan | None = None,
+    policy: DuplicatePolicy = DuplicatePolicy.ASK,
 ) -> QualifyResult:
     """Qualify one lead in one transaction (lead row locked, state re-checked, all or nothing).
 
@@ -32,6 +33,8 @@ def lead_qualify(
     setting (None = the setting). `plan` is the plan of this lead that the screen just drew and
     checked the post against: its settings and field mappings are used rather than read a
     second time in one request (the plan itself is derived again, from the locked lead).
+    `decisions` may be the bulk dialog's boxes (the API's flags); `policy` is *ask* for the
+    screens, the API may also *link* a single clear match or *create* anyway.
     """
     decisions = decisions or QualifyDecisions()
     if plan is not None and plan.lead.pk != lead_id:
@@ -40,7 +43,11 @@ def lead_qualify(
     summary = ""
     if summarize if summarize is not None else summary_enabled(config.settings):
         summary = _summary_before_lock(
-            lead_id=lead_id, decisions=decisions, config=config, acting_user=acting_user
+            lead_id=lead_id,
+            decisions=decisions,
+            config=config,
+            acting_user=acting_user,
+            policy=policy,
         )
     with transaction.atomic():
         # The lead row is locked first: a double click, a second tab or a replayed POST waits
@@ -49,7 +56,7 @@ def lead_qualify(
             requests=[QualifyRequest(lead_id=lead_id, decisions=decisions, summary=summary)],
             acting_user=acting_user,
             config=config,
-            policy=DuplicatePolicy.ASK,
+            policy=policy,
             bulk=False,
         )
     if outcome.error is not None:
@@ -58,7 +65,12 @@ def lead_qualify(
 
 
 def _summary_before_lock(
-    *, lead_id: int, decisions: QualifyDecisions, config: QualifyConfig, acting_user: Any
+    *,
+    lead_id: int,
+    decisions: QualifyDecisions | BulkOptions,
+    config: QualifyConfig,
+    acting_user: Any,
+    policy: DuplicatePolicy,
 ) -> str:
     """The lead's summary, written before the qualify's transaction from the lead as it is now.
 
@@ -71,10 +83,10 @@ def _summary_before_lock(
         requests=[QualifyRequest(lead_id=lead_id, decisions=decisions)],
         acting_user=acting_user,
         config=config,
-        policy=DuplicatePolicy.ASK,
+        policy=policy,
         lock=False,
     )
-    if isinstance(decision.error, DuplicatesFoundError):
+    if isinstance(decision.error, DuplicatesFoundError | NeedsReviewError):
         # A double click: the other qualify of this lead may have committed after the read
         # above, and the duplicates found are the records it just created. The lead then
         # answers "already qualified" (or closed); only a lead still open gets the dialog.

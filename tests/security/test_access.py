@@ -157,6 +157,7 @@ POST_ENDPOINTS: dict[str, Endpoint] = {
         lambda w: {"ids": [w.sam_contact.pk, w.sam_duplicate_contact.pk]},
     ),
     "admin-settings": Endpoint(_settings_url, lambda w: dict(ADMIN_SETTINGS_FORM), user="admin"),
+    "api-token-create": Endpoint(_named("api-tokens:list"), lambda w: {"name": "Script"}),
 }
 
 
@@ -251,6 +252,7 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
     "contact-delete": _record("contact-delete", "sam_contact"),
     "contact-merge": _named("crm:contact-merge"),
     "insights": _named("insights:overview"),
+    "api-tokens": _named("api-tokens:list"),
 }
 
 
@@ -555,6 +557,7 @@ GET_AND_POST = {
         "contact-edit",
         "contact-delete",
         "contact-merge",
+        "api-tokens",
     )
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import models
 
+from api.models import ApiToken, IdempotencyRecord
 from crm.models import (
     Account,
     Contact,
@@ -53,6 +54,8 @@ SNAPSHOT_MODELS: tuple[type[models.Model], ...] = (
     QualificationSettings,
     FieldMapping,
     BulkQualifyJob,
+    ApiToken,
+    IdempotencyRecord,
 )
 
 

@@ -207,6 +207,7 @@ def test_the_throttled_login_page_needs_no_inline_script_or_style(
 
 PAGES: dict[str, Callable[[User], str]] = {
     "lead list": lambda user: reverse("leads:lead-list"),
+    "api tokens": lambda user: reverse("api-tokens:list"),
     "new lead": lambda user: reverse("leads:lead-create"),
     "lead": lambda user: reverse("leads:lead-detail", args=[LeadFactory(owner=user).pk]),
     "account list": lambda user: reverse("crm:account-list"),

@@ -1,0 +1,1 @@
+"""The API's own rules: tokens (create, revoke, authenticate) and Idempotency-Key replays."""
