@@ -221,6 +221,30 @@ class Qualification(models.Model):
     duplicate_matches = models.JSONField("Matches found", default=dict, blank=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The lead's open status before it was qualified (New or Contacted): an undo puts it back.
+    # Empty on records written before it was kept (an undo then uses New).
+    lead_status_before = models.CharField(max_length=25, blank=True, editable=False)
+    # The background bulk job that made it, so that the job's page can undo the whole job.
+    bulk_job = models.ForeignKey(
+        "BulkQualifyJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualifications",
+    )
+    # Set by an undo (qualification.services.undo): the record stays as the audit of both.
+    undone_at = models.DateTimeField("Undone on", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Undone by",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qualifications_undone",
+    )
+    # What the undo did, named as the records were then (they are deleted, or lose the link):
+    # [{"record_type": "account", "id": 3, "label": "Contoso Ltd", "action": "deleted"}].
+    undone_records = models.JSONField("Undo", default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -219,6 +219,8 @@ def _qualifications_write(
                 contact_duplicates=contact_duplicates,
                 duplicate_matches={key: value for key, value in matches.items() if value},
                 summary=decision.summary,
+                # Read before `_leads_mark_qualified` changes it: an undo puts it back.
+                lead_status_before=decision.lead.status_reason,
             )
         )
     qualifications = Qualification.objects.bulk_create(rows)
