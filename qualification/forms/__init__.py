@@ -4,7 +4,7 @@ out is the engine's to decide, and its typed problems are mapped back onto the f
 
 from __future__ import annotations
 
-from qualification.forms.bulk import BulkQualifyOptionsForm
+from qualification.forms.bulk import BulkQualifyOptionsForm, BulkUndoForm
 from qualification.forms.duplicates import (
     PICK_DUPLICATE,
     DuplicateChoiceForm,
@@ -37,6 +37,7 @@ __all__ = [
     "RECORD_MODELS",
     "SETTINGS_CHANGED",
     "BulkQualifyOptionsForm",
+    "BulkUndoForm",
     "DuplicateChoiceForm",
     "DuplicateOverrideForm",
     "LegacyChoicesForm",

@@ -50,7 +50,11 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
         return _dialog(request, "bulk-qualify-dialog", context)
     if start.job is not None:
         return navigate(request, reverse("qualification:bulk-job-detail", args=[start.job.pk]))
-    context = {"selection": selection, **_result_context(start.outcome)}
+    context = {
+        "selection": selection,
+        **_result_context(start.outcome),
+        "undo_fields": [("ids", pk) for pk in start.outcome.qualification_ids],
+    }
     response = _dialog(request, "bulk-result-dialog", context)
     # The grid reloads itself; a closed lead no longer shows in My Open Leads.
     return trigger_client_event(response, "leadsChanged", {})
@@ -60,7 +64,7 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
 def bulk_job_detail(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
     """The job's page: progress while it runs, the result at the end. POST resumes a job that
     failed or lost its worker."""
-    job = _job_for_user(request, job_pk)
+    job = job_for_user(request, job_pk)
     error = ""
     if request.method == "POST":
         try:
@@ -75,7 +79,7 @@ def bulk_job_detail(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
 @require_GET
 def bulk_job_progress(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
     """The progress fragment the job page polls every second until the job is finished."""
-    job = _job_for_user(request, job_pk)
+    job = job_for_user(request, job_pk)
     response = render(request, f"{JOB_TEMPLATE}#bulk-job-progress", _job_context(job))
     if job.status == BulkJobStatus.DONE:
         trigger_client_event(response, "leadsChanged", {})
@@ -150,7 +154,7 @@ def _as_dict(issue: Any) -> dict[str, Any]:
     return issue if isinstance(issue, dict) else issue._asdict()
 
 
-def _job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
+def job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
     """The user's own job; a sales manager may follow anyone's."""
     job = get_object_or_404(BulkQualifyJob, pk=job_pk)
     if not owner_or_manager(user=request.user, owner_id=job.created_by_id):
@@ -159,10 +163,13 @@ def _job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
 
 
 def _job_context(job: BulkQualifyJob) -> dict[str, Any]:
+    finished = job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)
     return {
         "page_title": "Bulk qualify",
         "job": job,
-        "finished": job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED),
+        "finished": finished,
         "can_resume": bulk_job_can_resume(job=job),
         **_result_context(job),
+        # Undo the whole job once it is over (each of its leads whose records are untouched).
+        "undo_fields": [("job", job.pk)] if finished and job.qualified_count else [],
     }

@@ -80,6 +80,15 @@ class UndoCandidate:
         return [*self.opportunities, *self.contacts, *self.accounts]
 
     @property
+    def deleted_rows(self) -> list[tuple[str, models.Model]]:
+        """(kind, record) of what the undo deletes, for the dialog."""
+        return [(_kind(type(record)), record) for record in self.created]
+
+    @property
+    def kept_rows(self) -> list[tuple[str, models.Model]]:
+        return [(_kind(type(record)), record) for record in self.kept]
+
+    @property
     def can_undo(self) -> bool:
         return not self.reasons
 
