@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -12,8 +13,10 @@ from django.utils.html import format_html, format_html_join
 from qualification.models import (
     BulkQualifyJob,
     DuplicateDecision,
+    LinkedFieldChange,
     Qualification,
 )
+from qualification.services import TARGET_MODELS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,6 +69,25 @@ def _outcome(qualification: Qualification, record_type: str) -> str:
     )
 
 
+def _linked_record(qualification: Qualification, change: LinkedFieldChange) -> str:
+    record = getattr(qualification, change.record_type, None)
+    if record is not None and record.pk == change.record_id:
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record)
+    return f"{change.get_record_type_display()} #{change.record_id}"
+
+
+def _field_name(change: LinkedFieldChange) -> str:
+    model = TARGET_MODELS.get(change.record_type)
+    try:
+        return str(model._meta.get_field(change.field).verbose_name) if model else change.field
+    except FieldDoesNotExist:
+        return change.field
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value in (None, "") else str(value)
+
+
 @admin.register(Qualification)
 class QualificationAdmin(ReadOnlyAdmin):
     """Who qualified which lead when, how, what was created versus linked, and what was done
@@ -98,6 +120,7 @@ class QualificationAdmin(ReadOnlyAdmin):
         "how",
         "account_outcome",
         "contact_outcome",
+        "linked_field_changes",
         "opportunities",
         "summary",
     )
@@ -130,6 +153,30 @@ class QualificationAdmin(ReadOnlyAdmin):
     @admin.display(description="Opps", ordering="opportunity_total")
     def opportunity_count(self, obj: Qualification) -> int:
         return obj.opportunity_total
+
+    @admin.display(description="Changed on linked records")
+    def linked_field_changes(self, obj: Qualification) -> str:
+        """Each field the qualify changed on an existing account or contact: old -> new."""
+        changes = list(obj.linked_changes.all())
+        if not changes:
+            return "—"
+        return format_html(
+            '<table class="audit-linked-changes"><thead><tr><th>Record</th><th>Field</th>'
+            "<th>Old value</th><th>New value</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        _linked_record(obj, change),
+                        _field_name(change),
+                        _shown(change.old_value),
+                        _shown(change.new_value),
+                    )
+                    for change in changes
+                ),
+            ),
+        )
 
     @admin.display(description="Opportunities created")
     def opportunities(self, obj: Qualification) -> str:
