@@ -24,9 +24,10 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, TimelineEntry, TimelineEntryKind
+from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add, timeline_entries_delete
 from leads.models import LEAD_STATUS_BY_STATE, Lead, LeadState, LeadStatus
-from qualification.models import Qualification
+from qualification.models import LinkedFieldChange, Qualification
 from qualification.services.undo import errors
 from qualification.services.undo.examine import UndoCandidate, person, undo_examine
 
@@ -34,6 +35,8 @@ UNDONE_TITLE = "Qualification undone by {who}"
 UNDONE_DELETED = "Deleted: {records}."
 UNDONE_KEPT = "Kept, without the link to this lead: {records}."
 UNDONE_NOTHING = "Nothing had been created."
+UNDONE_RESTORED = "Put back on {record}: {fields}."
+UNDONE_NOT_RESTORED = "Not put back on {record}, changed since: {fields}."
 # Qualifications per transaction in a bulk undo (as bulk qualify's chunks).
 UNDO_CHUNK_SIZE = 500
 
@@ -151,13 +154,17 @@ def _undo_write(candidates: list[UndoCandidate], *, acting_user: Any) -> None:
         if ids:
             model._base_manager.filter(pk__in=ids).delete()
     _leads_reopen(candidates, now=now)
+    restores = _linked_restore(candidates, now=now)
     for candidate in candidates:
         qualification = candidate.qualification
         qualification.undone_at = now
         qualification.undone_by = acting_user
         qualification.undone_records = [
             *(_record_entry(record, "deleted") for record in candidate.created),
-            *(_record_entry(record, "unlinked") for record in candidate.kept),
+            *(
+                _record_entry(record, "unlinked", restores.get(id(candidate), {}))
+                for record in candidate.kept
+            ),
         ]
     Qualification.objects.bulk_update(
         [candidate.qualification for candidate in candidates],
@@ -170,7 +177,7 @@ def _undo_write(candidates: list[UndoCandidate], *, acting_user: Any) -> None:
                 acting_user,
                 TimelineEntryKind.SYSTEM,
                 UNDONE_TITLE.format(who=person(acting_user)),
-                _event_body(candidate),
+                _event_body(candidate, restores.get(id(candidate), {})),
             )
             for candidate in candidates
         ],
@@ -178,16 +185,28 @@ def _undo_write(candidates: list[UndoCandidate], *, acting_user: Any) -> None:
     )
 
 
-def _record_entry(record: models.Model, action: str) -> dict[str, Any]:
-    return {
+# Per candidate, per kept record (by identity): the fields put back and those changed since.
+_Restores = dict[int, tuple[list[str], list[str]]]
+
+
+def _record_entry(
+    record: models.Model, action: str, restores: _Restores | None = None
+) -> dict[str, Any]:
+    entry = {
         "record_type": record._meta.model_name,
         "id": record.pk,
         "label": str(record),
         "action": action,
     }
+    restored, not_restored = (restores or {}).get(id(record), ([], []))
+    if restored:
+        entry["restored"] = restored
+    if not_restored:
+        entry["not_restored"] = not_restored
+    return entry
 
 
-def _event_body(candidate: UndoCandidate) -> str:
+def _event_body(candidate: UndoCandidate, restores: _Restores) -> str:
     lines = []
     if candidate.created:
         records = "; ".join(_named(record) for record in candidate.created)
@@ -196,7 +215,64 @@ def _event_body(candidate: UndoCandidate) -> str:
         lines.append(UNDONE_NOTHING)
     if candidate.kept:
         lines.append(UNDONE_KEPT.format(records="; ".join(_named(r) for r in candidate.kept)))
+    for record in candidate.kept:
+        restored, not_restored = restores.get(id(record), ([], []))
+        model = type(record)
+        for template, names in ((UNDONE_RESTORED, restored), (UNDONE_NOT_RESTORED, not_restored)):
+            if names:
+                labels = ", ".join(str(model._meta.get_field(n).verbose_name) for n in names)
+                lines.append(template.format(record=_named(record), fields=labels))
     return "\n".join(lines)
+
+
+_MATCH_KEYS = {
+    Account: (account_match_keys, ["normalized_name", "website_domain"]),
+    Contact: (contact_match_keys, ["email_normalized", "full_name_normalized"]),
+}
+
+
+def _linked_restore(candidates: list[UndoCandidate], *, now: Any) -> dict[int, _Restores]:
+    """Put back the values the qualifications wrote on the existing records they linked
+    (the field changes the engine recorded), where the field still holds the value written;
+    a field changed since keeps its value and is named. Latest qualification first, so two
+    undone together that wrote one field end at the value before both. One query to read
+    the changes and one UPDATE per record type (the records are locked by the examine)."""
+    by_qualification = {candidate.qualification.pk: candidate for candidate in candidates}
+    kept = {
+        (type(record), record.pk): record for candidate in candidates for record in candidate.kept
+    }
+    changes = LinkedFieldChange.objects.filter(qualification_id__in=list(by_qualification))
+    models_by_type = {"account": Account, "contact": Contact}
+    results: dict[int, _Restores] = {}
+    written: dict[type[models.Model], dict[int, models.Model]] = {Account: {}, Contact: {}}
+    names: dict[type[models.Model], set[str]] = {Account: set(), Contact: set()}
+    for change in changes.order_by("-qualification_id", "-pk"):
+        model = models_by_type.get(change.record_type)
+        record = kept.get((model, change.record_id)) if model is not None else None
+        candidate = by_qualification[change.qualification_id]
+        if record is None:
+            continue
+        restored, not_restored = results.setdefault(id(candidate), {}).setdefault(
+            id(record), ([], [])
+        )
+        model_field = model._meta.get_field(change.field)
+        if getattr(record, model_field.attname) != model_field.to_python(change.new_value):
+            not_restored.append(change.field)
+            continue
+        setattr(record, model_field.attname, model_field.to_python(change.old_value))
+        restored.append(change.field)
+        written[model][record.pk] = record
+        names[model].add(model_field.attname)
+    for model, records in written.items():
+        if records:
+            match_keys, key_fields = _MATCH_KEYS[model]
+            for record in records.values():
+                match_keys(record)
+                record.updated_at = now
+            model._base_manager.bulk_update(
+                list(records.values()), [*sorted(names[model]), *key_fields, "updated_at"]
+            )
+    return results
 
 
 def _leads_reopen(candidates: list[UndoCandidate], *, now: Any) -> None:

@@ -12,10 +12,10 @@ from crm.models import Account, Contact, Opportunity
 from crm.services.records import account_update, contact_update
 from leads.models import Lead, LeadState
 from qualification.engine import BulkOptions, leads_bulk_qualify
-from qualification.models import BulkQualifyJob, Qualification
+from qualification.models import BulkQualifyJob, FieldMapping, LinkedPolicy, Qualification
 from qualification.services.undo import qualifications_undo
 from qualification.tasks import bulk_qualify_job_run
-from tests.factories import LeadFactory
+from tests.factories import AccountFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_it_pins_the_queries_of_a_bulk_undo(salesperson, django_assert_num_queri
     ids = _bulk(salesperson, leads)
     ContentType.objects.get_for_models(Lead, Opportunity, Account, Contact)
     # The same as one undo: one statement per table, whatever the number of leads.
-    with django_assert_num_queries(43 + LOCK_QUERIES):
+    with django_assert_num_queries(44 + LOCK_QUERIES):
         outcome = qualifications_undo(qualification_ids=ids, acting_user=salesperson)
     assert len(outcome.undone) == count
 
@@ -122,3 +122,27 @@ def test_a_background_jobs_qualifications_name_the_job(salesperson):
         acting_user=salesperson,
     )
     assert len(outcome.undone) == 3
+
+
+def test_a_bulk_undo_puts_back_a_linked_records_values_in_one_update(
+    salesperson, django_assert_num_queries
+):
+    existing = AccountFactory(name="Contoso Ltd", owner=salesperson, phone="+1 555 999 0000")
+    FieldMapping.objects.filter(target="account", target_field="phone").update(
+        linked_policy=LinkedPolicy.OVERWRITE
+    )
+    leads = [
+        LeadFactory(owner=salesperson, existing_account=existing, business_phone=f"+1 555 0{n}")
+        for n in range(3)
+    ]
+    ids = _bulk(salesperson, leads)
+    existing.refresh_from_db()
+    assert existing.phone == "+1 555 02"
+    ContentType.objects.get_for_models(Lead, Opportunity, Account, Contact)
+    # As in the test above, without the account's delete (9) and the walk's query of the
+    # contacts under it (no account was created), and with one UPDATE for the linked account.
+    with django_assert_num_queries(44 - 9 - 1 + 1 + LOCK_QUERIES):
+        outcome = qualifications_undo(qualification_ids=ids, acting_user=salesperson)
+    assert len(outcome.undone) == 3
+    existing.refresh_from_db()
+    assert existing.phone == "+1 555 999 0000"

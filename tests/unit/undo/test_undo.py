@@ -17,7 +17,12 @@ from crm.services.timeline import timeline_note_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from leads.services import lead_reactivate
 from qualification.engine import lead_qualify
-from qualification.models import Qualification, QualificationOpportunity
+from qualification.models import (
+    FieldMapping,
+    LinkedPolicy,
+    Qualification,
+    QualificationOpportunity,
+)
 from qualification.services.undo import (
     UNDO_ALREADY_DONE,
     UNDO_REFUSED,
@@ -246,6 +251,54 @@ def test_it_pins_the_queries_of_an_undo(qualified, salesperson, django_assert_nu
     # opportunity locked; the walk of what points at them (contacts, opportunities, leads,
     # origins, qualifications, their opportunity links, timeline entries); the timelines'
     # files and their delete; Django's delete of the opportunity, contact and account with what
-    # hangs off them (20); the lead, the qualification record, the lead's event.
-    with django_assert_num_queries(43 + LOCK_QUERIES):
+    # hangs off them (20); the lead; the field changes on linked records (none); the
+    # qualification record; the lead's event.
+    with django_assert_num_queries(44 + LOCK_QUERIES):
         qualification_undo(qualification=qualified.qualification, acting_user=salesperson)
+
+
+# The values a qualification wrote on a linked record ----------------------------------------
+
+
+def _overwrite(record_type: str, target_field: str) -> None:
+    FieldMapping.objects.filter(target=record_type, target_field=target_field).update(
+        linked_policy=LinkedPolicy.OVERWRITE
+    )
+
+
+@pytest.fixture
+def linked(salesperson):
+    existing = AccountFactory(
+        name="Contoso Ltd", owner=salesperson, phone="+1 555 999 0000", city="", website=""
+    )
+    lead = LeadFactory(
+        owner=salesperson,
+        existing_account=existing,
+        company_name="Contoso",
+        business_phone="+1 555 100 2000",
+        city="Springfield",
+    )
+    _overwrite("account", "phone")
+    result = lead_qualify(lead_id=lead.pk, acting_user=salesperson)
+    existing.refresh_from_db()
+    assert (existing.phone, existing.city) == ("+1 555 100 2000", "Springfield")
+    return result
+
+
+def test_it_puts_back_the_values_written_on_a_linked_record(linked, salesperson):
+    qualification_undo(qualification=linked.qualification, acting_user=salesperson)
+    account = Account.objects.get(pk=linked.account.pk)
+    assert (account.phone, account.city) == ("+1 555 999 0000", "")
+    event = _timeline(linked.lead)[-1]
+    assert "Put back on Account Contoso Ltd: " in event.body
+    [entry] = Qualification.objects.get(pk=linked.qualification.pk).undone_records[-1:]
+    assert sorted(entry["restored"]) == ["city", "phone"]
+
+
+def test_a_value_changed_since_stays_and_is_named(linked, salesperson):
+    account_update(account=linked.account, acting_user=salesperson, city="Shelbyville")
+    qualification_undo(qualification=linked.qualification, acting_user=salesperson)
+    account = Account.objects.get(pk=linked.account.pk)
+    assert (account.phone, account.city) == ("+1 555 999 0000", "Shelbyville")
+    event = _timeline(linked.lead)[-1]
+    assert "Not put back on Account Contoso Ltd, changed since: City." in event.body

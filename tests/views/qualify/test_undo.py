@@ -70,9 +70,9 @@ def test_it_undoes_and_goes_back_to_the_lead(
     sales_client, qualified, lead, django_assert_num_queries
 ):
     ContentType.objects.get_for_models(Lead, Opportunity, Account, Contact)
-    # The session and the user, the lead and its latest qualification, the undo (43, see
+    # The session and the user, the lead and its latest qualification, the undo (44, see
     # tests/unit/undo).
-    with django_assert_num_queries(4 + 43 + LOCK_QUERIES):
+    with django_assert_num_queries(4 + 44 + LOCK_QUERIES):
         response = sales_client.post(_url(lead), **HTMX)
     assert response.headers["HX-Redirect"] == lead.get_absolute_url()
     assert [str(m) for m in get_messages(response.wsgi_request)] == [UNDONE_MESSAGE]
