@@ -28,8 +28,8 @@ from crm.services.records import account_match_keys, contact_match_keys
 from crm.services.timeline import timeline_entries_bulk_add, timeline_entries_delete
 from leads.models import LEAD_STATUS_BY_STATE, Lead, LeadState, LeadStatus
 from qualification.models import LinkedFieldChange, Qualification
-from qualification.services.undo import errors
-from qualification.services.undo.examine import UndoCandidate, person, undo_examine
+from qualification.services.undo import errors, examine
+from qualification.services.undo.examine import UndoCandidate, person
 
 UNDONE_TITLE = "Qualification undone by {who}"
 UNDONE_DELETED = "Deleted: {records}."
@@ -72,7 +72,7 @@ def _named(record: models.Model) -> str:
 def undo_preview(*, qualification: Qualification, acting_user: Any | None) -> UndoCandidate:
     """What an undo would delete and keep, and what refuses it now (read, not locked: the
     undo itself checks again under its locks)."""
-    [candidate] = undo_examine(
+    [candidate] = examine.undo_examine(
         qualification_ids=[qualification.pk], acting_user=acting_user, lock=False
     ) or [None]
     if candidate is None:
@@ -89,7 +89,7 @@ def qualification_undo(*, qualification: Qualification, acting_user: Any) -> Qua
     """Undo one qualification in one transaction, or raise UndoRefusedError with the reasons
     (nothing changed). Returns the qualification record, marked undone."""
     with transaction.atomic():
-        candidates = undo_examine(
+        candidates = examine.undo_examine(
             qualification_ids=[qualification.pk], acting_user=acting_user, lock=True
         )
         if not candidates:
@@ -110,7 +110,7 @@ def qualifications_undo(*, qualification_ids: Sequence[int], acting_user: Any) -
     outcome = UndoOutcome()
     for start in range(0, len(ids), UNDO_CHUNK_SIZE):
         with transaction.atomic():
-            candidates = undo_examine(
+            candidates = examine.undo_examine(
                 qualification_ids=ids[start : start + UNDO_CHUNK_SIZE],
                 acting_user=acting_user,
                 lock=True,
