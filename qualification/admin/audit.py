@@ -8,6 +8,9 @@ from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from qualification.models import (
@@ -17,6 +20,10 @@ from qualification.models import (
     Qualification,
 )
 from qualification.services import TARGET_MODELS
+from qualification.services.undo import undo_blockers
+from qualification.services.undo.examine import person
+
+UNDO_ACTIONS = {"deleted": "deleted", "unlinked": "kept, link to the lead removed"}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -109,6 +116,7 @@ class QualificationAdmin(ReadOnlyAdmin):
         "contact_created",
         "account_duplicates",
         "contact_duplicates",
+        ("undone_at", admin.EmptyFieldListFilter),
     )
     list_select_related = ("qualified_by", "account", "contact")
     search_fields = ("lead_label",)
@@ -123,6 +131,7 @@ class QualificationAdmin(ReadOnlyAdmin):
         "linked_field_changes",
         "opportunities",
         "summary",
+        "undo_status",
     )
     readonly_fields = fields
 
@@ -176,6 +185,44 @@ class QualificationAdmin(ReadOnlyAdmin):
                     for change in changes
                 ),
             ),
+        )
+
+    @admin.display(description="Undo")
+    def undo_status(self, obj: Qualification) -> str:
+        """Undone (when, by whom, what went); else the app's Undo qualification, with what
+        refuses it now (whoever undoes it must also own the lead or manage sales)."""
+        if obj.undone_at is not None:
+            return format_html(
+                'Undone on {} by {}<ul class="audit-undone">{}</ul>',
+                date_format(timezone.localtime(obj.undone_at), "M j, Y H:i"),
+                person(obj.undone_by),
+                format_html_join(
+                    "",
+                    "<li>{} {}: {}</li>",
+                    (
+                        (
+                            str(entry.get("record_type", "")).capitalize(),
+                            entry.get("label", ""),
+                            UNDO_ACTIONS.get(entry.get("action", ""), entry.get("action", "")),
+                        )
+                        for entry in obj.undone_records
+                        if isinstance(entry, dict)
+                    ),
+                ),
+            )
+        if obj.lead is None:
+            return "—"
+        reasons = undo_blockers(qualification=obj)
+        link = format_html(
+            '<a class="button" href="{}">Undo qualification</a>',
+            reverse("qualification:qualification-undo", args=[obj.pk]),
+        )
+        if not reasons:
+            return link
+        return format_html(
+            '{}<p>Refused now:</p><ul class="audit-undo-refusals">{}</ul>',
+            link,
+            format_html_join("", "<li>{}</li>", ((reason,) for reason in reasons)),
         )
 
     @admin.display(description="Opportunities created")

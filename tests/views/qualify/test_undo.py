@@ -188,3 +188,31 @@ def test_someone_elses_job_is_not_found(client, other_salesperson, salesperson):
     client.force_login(other_salesperson)
     response = client.post(reverse("qualification:bulk-undo"), {"job": job.pk}, **HTMX)
     assert response.status_code == 404
+
+
+# The qualification record in admin -----------------------------------------------------------
+
+
+def test_the_admin_record_links_to_undo_and_says_what_refuses_it(
+    admin_client, qualified, salesperson
+):
+    url = reverse("admin:qualification_qualification_change", args=[qualified.qualification.pk])
+    undo_url = reverse("qualification:qualification-undo", args=[qualified.qualification.pk])
+    page = admin_client.get(url).content.decode()
+    assert f'href="{undo_url}">Undo qualification</a>' in page
+    assert "Refused now" not in page
+    account_update(account=qualified.account, acting_user=salesperson, phone="+1 555 0000")
+    text = _text(admin_client.get(url))
+    assert "Refused now: Account Fabrikam, Inc. was edited on" in text
+
+
+def test_the_admin_record_says_who_undid_it_and_what_went(admin_client, qualified, salesperson):
+    from qualification.services.undo import qualification_undo
+
+    qualification_undo(qualification=qualified.qualification, acting_user=salesperson)
+    url = reverse("admin:qualification_qualification_change", args=[qualified.qualification.pk])
+    text = _text(admin_client.get(url))
+    assert "Undone on" in text and "by Sam Seller" in text
+    assert "Account Fabrikam, Inc.: deleted" in text
+    listing = reverse("admin:qualification_qualification_changelist")
+    assert admin_client.get(listing, {"undone_at__isempty": "0"}).status_code == 200
