@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from leads.models import Lead, LeadState
 from qualification.models import CreationMode, Experience, LinkedFieldChange
+from tests.browser.screenshots import SCREEN, screenshot
 from tests.browser.test_qualify import configure, open_qualify
 from tests.factories import AccountFactory, LeadFactory
 
@@ -71,6 +72,9 @@ def test_the_pane_previews_the_picked_account_and_takes_a_per_field_choice(
     city.get_by_role("combobox").select_option(label="Keep existing")
     expect(city).to_contain_text("Keeps the existing value")
     expect(preview).to_contain_text("2 fields will change")  # phone and website
+    page.set_viewport_size(SCREEN)
+    preview.scroll_into_view_if_needed()
+    screenshot(page, "qualify-merge-preview")
 
     pane.get_by_role("button", name="Qualify", exact=True).click()
 
