@@ -18,6 +18,11 @@ urlpatterns = [
         name="qualify-record-search",
     ),
     path(
+        "lead/<int:pk>/merge/<str:record_type>/",
+        qualify.qualify_merge_preview,
+        name="qualify-merge-preview",
+    ),
+    path(
         "lead/<int:pk>/qualified/<int:qualification_pk>/",
         qualify.lead_qualified,
         name="lead-qualified",

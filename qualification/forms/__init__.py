@@ -11,6 +11,12 @@ from qualification.forms.duplicates import (
     carried_fields,
 )
 from qualification.forms.fields import mapped_values
+from qualification.forms.merge import (
+    MergePreview,
+    dialog_previews,
+    linked_choices_parse,
+    merge_preview_for,
+)
 from qualification.forms.opportunities import (
     MAX_OPPORTUNITY_INDEX,
     ONE_OPPORTUNITY,
@@ -41,6 +47,7 @@ __all__ = [
     "DuplicateChoiceForm",
     "DuplicateOverrideForm",
     "LegacyChoicesForm",
+    "MergePreview",
     "OpportunityAdder",
     "OpportunityChangeForm",
     "OpportunityForm",
@@ -48,5 +55,8 @@ __all__ = [
     "RecordChoiceForm",
     "RecordSearchForm",
     "carried_fields",
+    "dialog_previews",
+    "linked_choices_parse",
     "mapped_values",
+    "merge_preview_for",
 ]
