@@ -216,3 +216,16 @@ def test_the_admin_record_says_who_undid_it_and_what_went(admin_client, qualifie
     assert "Account Fabrikam, Inc.: deleted" in text
     listing = reverse("admin:qualification_qualification_changelist")
     assert admin_client.get(listing, {"undone_at__isempty": "0"}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["qualification:lead-undo", "qualification:qualification-undo"])
+def test_it_sends_anonymous_visitors_to_sign_in(client, qualified, name):
+    pk = qualified.lead.pk if name.endswith("lead-undo") else qualified.qualification.pk
+    for response in (client.get(reverse(name, args=[pk])), client.post(reverse(name, args=[pk]))):
+        assert response.status_code == 302 and "/login" in response.url
+    assert client.post(reverse("qualification:bulk-undo"), {"ids": [1]}).status_code == 302
+    assert Qualification.objects.get().undone_at is None
+
+
+def test_bulk_undo_refuses_get(sales_client):
+    assert sales_client.get(reverse("qualification:bulk-undo")).status_code == 405
