@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
 from leads.forms import IdListField
@@ -22,21 +20,10 @@ class BulkQualifyOptionsForm(forms.Form):
 
 class BulkUndoForm(forms.Form):
     """Which bulk qualify to undo: a background job, or the qualification records a bulk
-    result listed; `confirm` once the salesperson has said yes."""
+    result listed (else the grid's selection, read by the view); `confirm` once the
+    salesperson has said yes."""
 
     job = forms.ModelChoiceField(queryset=BulkQualifyJob.objects.all(), required=False)
     # Any record's id is accepted: the undo refuses, lead by lead, what the user may not undo.
     ids = IdListField(required=False)
     confirm = forms.BooleanField(required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("job") is None and not data.get("ids"):
-            raise forms.ValidationError("Nothing to undo.")
-        return data
-
-    def hidden_fields_for_confirm(self) -> list[tuple[str, Any]]:
-        data = self.cleaned_data
-        if data.get("job") is not None:
-            return [("job", data["job"].pk)]
-        return [("ids", pk) for pk in data.get("ids", [])]

@@ -39,7 +39,7 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
     """First POST (the grid's selection): the dialog, unless Legacy + automatic runs at once.
     Second POST (`confirm`): qualify here, or in the background above the threshold."""
     selection = LeadSelectionForm(request.POST)
-    lead_ids = _selected_ids(request, selection)
+    lead_ids = selected_ids(request, selection)
     if not lead_ids:
         return _dialog(request, "bulk-qualify-dialog", {"selection": selection, "count": 0})
     form = BulkQualifyOptionsForm(request.POST if "confirm" in request.POST else None)
@@ -86,7 +86,7 @@ def bulk_job_progress(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
     return response
 
 
-def _selected_ids(request: HtmxHttpRequest, selection: LeadSelectionForm) -> list[int]:
+def selected_ids(request: HtmxHttpRequest, selection: LeadSelectionForm) -> list[int]:
     if not selection.is_valid():
         return []
     return lead_selectors.lead_ids_for_selection(

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from crm.http import HtmxHttpRequest, navigate, render_dialog
+from leads.forms import LeadSelectionForm
 from leads.selectors import lead_can_change, lead_get_for_user
 from qualification.forms import BulkUndoForm
 from qualification.models import Qualification
 from qualification.services import undo
-from qualification.views.bulk import ISSUES_SHOWN, job_for_user
+from qualification.views.bulk import ISSUES_SHOWN, job_for_user, selected_ids
 
 TEMPLATE = "qualification/undo.html"
 UNDONE_MESSAGE = "Qualification undone: the lead is open again."
@@ -74,19 +75,14 @@ def _undo(request: HtmxHttpRequest, qualification: Qualification) -> HttpRespons
 @login_required
 @require_POST
 def bulk_undo(request: HtmxHttpRequest) -> HttpResponse:
-    """Undo a bulk qualify: a background job's (`job`), or the qualification records a bulk
-    result listed (`ids`). First POST: the confirmation; with `confirm`: the undo and the
-    result, lead by lead."""
+    """Undo a bulk qualify or the grid's selection. First POST (a background job's `job`, the
+    qualification records a bulk result listed, or the grid's selection of qualified leads):
+    the confirmation; with `confirm`: the undo and the result, lead by lead."""
     form = BulkUndoForm(request.POST)
     if not form.is_valid():
         raise Http404
-    job = form.cleaned_data["job"]
-    if job is not None:
-        job_for_user(request, job.pk)
-        ids = list(job.qualifications.filter(undone_at=None).values_list("pk", flat=True))
-    else:
-        ids = form.cleaned_data["ids"]
-    context: dict[str, Any] = {"page_title": "Undo bulk qualify", "form": form, "count": len(ids)}
+    ids = _undo_ids(request, form)
+    context: dict[str, Any] = {"page_title": "Undo bulk qualify", "ids": ids, "count": len(ids)}
     if not form.cleaned_data["confirm"]:
         return render_dialog(request, TEMPLATE, "bulk-undo-dialog", context)
     outcome = undo.qualifications_undo(qualification_ids=ids, acting_user=request.user)
@@ -98,3 +94,16 @@ def bulk_undo(request: HtmxHttpRequest) -> HttpResponse:
         }
     response = render_dialog(request, TEMPLATE, "bulk-undo-result", context)
     return trigger_client_event(response, "leadsChanged", {})
+
+
+def _undo_ids(request: HtmxHttpRequest, form: BulkUndoForm) -> list[int]:
+    """The qualification records to undo: the job's (not undone yet), the ids posted, or the
+    latest qualification of each lead selected in the grid."""
+    job = form.cleaned_data["job"]
+    if job is not None:
+        job_for_user(request, job.pk)
+        return list(job.qualifications.filter(undone_at=None).values_list("pk", flat=True))
+    if form.cleaned_data["ids"]:
+        return form.cleaned_data["ids"]
+    lead_ids = selected_ids(request, LeadSelectionForm(request.POST))
+    return undo.qualifications_latest(lead_ids=lead_ids)

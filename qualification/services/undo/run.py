@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, TimelineEntry, TimelineEntryKind
@@ -67,6 +67,18 @@ class UndoOutcome:
 
 def _named(record: models.Model) -> str:
     return f"{str(record._meta.verbose_name).capitalize()} {record}"
+
+
+def qualifications_latest(*, lead_ids: Sequence[int]) -> list[int]:
+    """The latest qualification record of each lead that has one (the one an undo of the lead
+    would undo), in the order of the leads."""
+    latest = dict(
+        Qualification.objects.filter(lead_id__in=list(lead_ids))
+        .values("lead_id")
+        .annotate(latest=Max("pk"))
+        .values_list("lead_id", "latest")
+    )
+    return [latest[lead_id] for lead_id in lead_ids if lead_id in latest]
 
 
 def undo_preview(*, qualification: Qualification, acting_user: Any | None) -> UndoCandidate:

@@ -229,3 +229,32 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, qualified, name):
 
 def test_bulk_undo_refuses_get(sales_client):
     assert sales_client.get(reverse("qualification:bulk-undo")).status_code == 405
+
+
+def test_the_grids_selection_undoes_the_latest_qualification_of_each_lead(
+    sales_client, salesperson
+):
+    qualified = [LeadFactory(owner=salesperson, company_name=f"Co {n}") for n in range(2)]
+    results = [lead_qualify(lead_id=lead.pk, acting_user=salesperson) for lead in qualified]
+    never = LeadFactory(owner=salesperson)
+    grid = sales_client.get(reverse("leads:lead-list"), {"view": "closed"}).content.decode()
+    assert "Undo qualification</button>" in grid
+    selection = {"lead_ids": [*(lead.pk for lead in qualified), never.pk], "view": "closed"}
+    url = reverse("qualification:bulk-undo")
+    confirm = sales_client.post(url, selection, **HTMX).content.decode()
+    assert "Undo 2 qualifications" in confirm
+    for result in results:
+        assert f'name="ids" value="{result.qualification.pk}"' in confirm
+    ids = [result.qualification.pk for result in results]
+    done = sales_client.post(url, {"ids": ids, "confirm": "1"}, **HTMX)
+    assert "2 qualifications undone ." in _text(done)
+
+
+def test_a_selection_without_qualifications_says_so(sales_client, salesperson):
+    lead = LeadFactory(owner=salesperson)
+    response = sales_client.post(
+        reverse("qualification:bulk-undo"), {"lead_ids": [lead.pk], "view": "all"}, **HTMX
+    )
+    text = _text(response)
+    assert "None of these leads has a qualification to undo." in text
+    assert re.search(r'class="danger" disabled>Undo 0 qualifications', response.content.decode())
