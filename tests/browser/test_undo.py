@@ -1,6 +1,6 @@
 """Undo qualification in the browser: from the qualified lead's command bar (the dialog lists
 what will be deleted and what stays), refused with the reasons, and a whole bulk qualify
-undone from its result."""
+undone from its result. axe finds no serious or critical violation in the dialog."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from crm.services.records import account_update
 from leads.models import Lead, LeadState, LeadStatus
 from qualification.engine import lead_qualify
 from tests.browser.screenshots import screenshot
+from tests.browser.test_accessibility import assert_no_serious_violations
 from tests.factories import AccountFactory, LeadFactory
 
 pytestmark = [
@@ -53,6 +54,7 @@ def test_it_undoes_a_qualification_from_the_lead(page: Page, live_server, login,
         "Account Contoso Ltd (existing: only the link to this lead is removed)"
     )
     screenshot(page, "undo-qualification")
+    assert_no_serious_violations(page)
     dialog.get_by_role("button", name="Undo qualification").click()
 
     expect(page.get_by_role("status")).to_contain_text(
@@ -79,6 +81,7 @@ def test_it_says_what_refuses_the_undo(page: Page, live_server, login, salespers
     dialog = page.get_by_role("dialog", name="Undo qualification")
     expect(dialog.get_by_role("alert")).to_contain_text("Account Fabrikam was edited on")
     expect(dialog.get_by_role("button", name="Undo qualification")).to_be_disabled()
+    assert_no_serious_violations(page)
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     lead.refresh_from_db()

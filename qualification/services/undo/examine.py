@@ -31,7 +31,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from crm.links import Link, record_links
-from crm.models import Account, Contact, Opportunity, OpportunityState, TimelineEntryKind
+from crm.models import (
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityState,
+    TimelineEntry,
+    TimelineEntryKind,
+)
 from leads.models import Lead, LeadOrigin, LeadState
 from leads.selectors import lead_can_change
 from leads.services import locking
@@ -112,7 +119,7 @@ class UndoCandidate:
             return row.pk == qualification.pk
         if isinstance(row, QualificationOpportunity):
             return row.qualification_id == qualification.pk
-        if row._meta.label == "crm.TimelineEntry":
+        if isinstance(row, TimelineEntry):
             opportunity_type = ContentType.objects.get_for_model(Opportunity)
             engine_event = row.kind == TimelineEntryKind.SUMMARY or (
                 row.kind == TimelineEntryKind.SYSTEM and row.title == OPPORTUNITY_CREATED_TITLE
@@ -367,7 +374,7 @@ def _describe(pointers: list[_Pointer]) -> list[str]:
 def _reason(group: list[_Pointer]) -> str:
     row, target = group[0].row, group[0].target
     kind = _kind(type(target))
-    if row._meta.label == "crm.TimelineEntry":
+    if isinstance(row, TimelineEntry):
         title = row.title or row.body[:60] or row.attachment.name or row.get_kind_display()
         template = (
             errors.REASON_NOTE if row.kind == TimelineEntryKind.NOTE else errors.REASON_TIMELINE
