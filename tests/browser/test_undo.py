@@ -111,3 +111,26 @@ def test_it_undoes_a_bulk_qualify_from_its_result(page: Page, login, salesperson
     grid = page.get_by_role("region", name="My Open Leads")
     expect(grid.get_by_role("link", name="Ada Byron")).to_be_visible()
     assert Lead.objects.filter(state=LeadState.OPEN).count() == 2
+
+
+def test_it_undoes_the_selection_in_closed_leads(page: Page, login, salesperson):
+    leads = [
+        LeadFactory(owner=salesperson, first_name=first, last_name=last, company_name=last)
+        for first, last in (("Grace", "Hopper"), ("Edsger", "Dijkstra"))
+    ]
+    for lead in leads:
+        lead_qualify(lead_id=lead.pk, acting_user=salesperson)
+    login(salesperson)
+    page.get_by_label("View", exact=True).select_option("Closed Leads")
+    closed = page.get_by_role("region", name="Closed Leads")
+    for lead in leads:
+        closed.get_by_role("checkbox", name=f"Select {lead.full_name}").check()
+    commands(page).get_by_role("button", name="Undo qualification").click()
+    page.get_by_role("dialog", name="Undo bulk qualify").get_by_role(
+        "button", name="Undo 2 qualifications"
+    ).click()
+    done = page.get_by_role("dialog", name="Undo bulk qualify")
+    expect(done.get_by_role("status")).to_contain_text("2 qualifications undone")
+    done.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("region", name="Closed Leads")).to_contain_text("No leads in this view")
+    assert Lead.objects.filter(state=LeadState.OPEN).count() == 2
