@@ -302,3 +302,25 @@ def test_a_value_changed_since_stays_and_is_named(linked, salesperson):
     assert (account.phone, account.city) == ("+1 555 999 0000", "Shelbyville")
     event = _timeline(linked.lead)[-1]
     assert "Not put back on Account Contoso Ltd, changed since: City." in event.body
+
+
+def test_insights_and_the_grids_filter_words_leave_an_undone_qualification_out(
+    qualified, lead, salesperson
+):
+    from django.utils import timezone
+
+    from leads.selectors import lead_list
+    from qualification.insights.periods import DayRange
+    from qualification.insights.selectors.scope import insights_scope
+
+    day = timezone.localdate(qualified.qualification.created_at)
+    today = day.isoformat()
+
+    def found() -> list[Lead]:
+        return list(lead_list(user=salesperson, view="all", query=f"qualified:{today}"))
+
+    assert found() == [lead]
+    qualification_undo(qualification=qualified.qualification, acting_user=salesperson)
+    assert found() == []
+    scope = insights_scope(user=salesperson, days=DayRange(day, day), owner_id=None)
+    assert not scope.qualifications().exists()
