@@ -129,11 +129,11 @@ def qualified_message(result: QualifyResult) -> str:
         ("contact", result.contact, result.contact_created),
     ):
         if record is not None:
-            parts.append(
-                format_html(
-                    "{} {} {}", noun, _record_link(record), "created" if created else "linked"
-                )
-            )
+            updated = sum(change.record_type == noun for change in result.linked_changes)
+            how = "created" if created else "linked"
+            if updated:
+                how += f" ({updated} field{'s' if updated > 1 else ''} updated from the lead)"
+            parts.append(format_html("{} {} {}", noun, _record_link(record), how))
     count = len(result.opportunities)
     if count:
         links = format_html_join(", ", "{}", ((_record_link(o),) for o in result.opportunities))

@@ -12,7 +12,13 @@ from django.urls import reverse
 
 from qualification.engine.linked import FILLS, KEEPS, NEVER, NOT_MAPPED, REPLACES
 from qualification.forms.merge import PICK_A_RECORD
-from qualification.models import FieldMapping, LinkedFieldChange, LinkedPolicy, Qualification
+from qualification.models import (
+    Experience,
+    FieldMapping,
+    LinkedFieldChange,
+    LinkedPolicy,
+    Qualification,
+)
 from tests.factories import AccountFactory, LeadFactory
 from tests.views.qualify.screens import (
     HX,
@@ -268,3 +274,28 @@ def test_the_dialogs_preview_follows_the_picked_match(sales_client, lead, fabrik
 
     assert f'name="account-merge-record" value="{fabrikam.pk}"' in body
     assert "<td>Redmond</td>" in _row(body, "city")
+
+
+def test_the_legacy_dialog_previews_the_existing_account_of_the_lead(sales_client, salesperson):
+    configure(experience=Experience.LEGACY, legacy_create_automatically=False)
+    account = AccountFactory(name="Contoso", city="", website="")
+    lead = LeadFactory(owner=salesperson, existing_account=account, city="Oslo")
+
+    body = sales_client.get(qualify_url(lead), **HX).content.decode()
+
+    assert 'aria-labelledby="qualify-dialog-title"' in body
+    assert FILLS in _row(body, "city")
+
+
+def test_the_message_says_how_many_fields_the_linked_account_took(
+    sales_client, lead, fabrikam_blank_city
+):
+    configure(account_mode=SALESPERSON)
+    data = screen_post(
+        lead, **{"account-choice": "existing", "account-existing": fabrikam_blank_city.pk}
+    )
+
+    sales_client.post(qualify_url(lead), data, **HX)
+
+    page = sales_client.get(lead.get_absolute_url()).content.decode()
+    assert "linked (1 field updated from the lead)" in page
