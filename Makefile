@@ -52,11 +52,13 @@ test: install
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The README's screenshots, into static/screenshots/: the lead form (tests/browser/readme_screenshots.py)
-# and the screens whose browser tests take their own (merge, opportunity close).
+# and the screens whose browser tests take their own (merge, opportunity close, the qualify's
+# merge preview, undo qualification).
 screenshots: install
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/browser/readme_screenshots.py
 	SCREENSHOT_DIR=static/screenshots DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q \
-	  tests/browser/test_merge.py tests/browser/test_opportunity_close.py
+	  tests/browser/test_merge.py tests/browser/test_opportunity_close.py \
+	  tests/browser/test_qualify_merge.py tests/browser/test_undo.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ qualification record, the audit trail of every link, and background bulk jobs)."
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -35,6 +36,14 @@ class RecordType(models.TextChoices):
     ACCOUNT = "account", "Account"
     CONTACT = "contact", "Contact"
     OPPORTUNITY = "opportunity", "Opportunity"
+
+
+class LinkedPolicy(models.TextChoices):
+    """What a mapping does to an existing account or contact a qualify links to."""
+
+    FILL_EMPTY = "fill_empty", "Fill empty fields"
+    OVERWRITE = "overwrite", "Overwrite"
+    NEVER = "never", "Never"
 
 
 class QualificationSettings(models.Model):
@@ -146,6 +155,18 @@ class FieldMapping(models.Model):
     source_field = models.CharField("Lead field", max_length=50)
     target_field = models.CharField("Target field", max_length=50)
     is_default = models.BooleanField("Default", default=False, editable=False)
+    linked_policy = models.CharField(
+        "When linking to an existing record",
+        max_length=12,
+        choices=LinkedPolicy.choices,
+        default=LinkedPolicy.FILL_EMPTY,
+        help_text=(
+            "Account and contact mappings only. Fill empty fields: the lead's value goes into "
+            "the existing record's field only when that is empty. Overwrite: the lead's value "
+            "replaces it. Never: the existing record keeps its value. In the side pane the "
+            "salesperson can choose per field; bulk qualify applies this without asking."
+        ),
+    )
 
     class Meta:
         ordering = ["target", "id"]
@@ -200,12 +221,67 @@ class Qualification(models.Model):
     duplicate_matches = models.JSONField("Matches found", default=dict, blank=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The lead's open status before it was qualified (New or Contacted): an undo puts it back.
+    # Empty on records written before it was kept (an undo then uses New).
+    lead_status_before = models.CharField(max_length=25, blank=True, editable=False)
+    # The background bulk job that made it, so that the job's page can undo the whole job.
+    bulk_job = models.ForeignKey(
+        "BulkQualifyJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualifications",
+    )
+    # Set by an undo (qualification.services.undo): the record stays as the audit of both.
+    undone_at = models.DateTimeField("Undone on", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Undone by",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qualifications_undone",
+    )
+    # What the undo did, named as the records were then (they are deleted, or lose the link):
+    # [{"record_type": "account", "id": 3, "label": "Contoso Ltd", "action": "deleted"}].
+    undone_records = models.JSONField("Undo", default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.lead_label} qualified by {self.qualified_by}"
+
+
+class LinkedFieldChange(models.Model):
+    """One field a qualification changed on an existing account or contact it linked to: the
+    value before and after (JSON, dates and decimals as strings), so the change can be shown
+    in the audit and put back by an undo (`field.to_python(old_value)`)."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="linked_changes"
+    )
+    record_type = models.CharField(
+        "Record type",
+        max_length=12,
+        choices=[(RecordType.ACCOUNT, "Account"), (RecordType.CONTACT, "Contact")],
+    )
+    record_id = models.PositiveBigIntegerField("Record id")
+    field = models.CharField("Field", max_length=50)
+    old_value = models.JSONField("Old value", null=True, blank=True, encoder=DjangoJSONEncoder)
+    new_value = models.JSONField("New value", null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["qualification", "record_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "record_type", "field"],
+                name="linked_field_change_one_per_field",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_type_display()} {self.record_id}.{self.field}"
 
 
 class QualificationOpportunity(models.Model):

@@ -44,7 +44,7 @@ from qualification.engine import bulk
 from qualification.engine.bulk import leads_chunk_qualify
 from qualification.engine.decide import BulkOptions
 from qualification.engine.plan import QualifyConfig
-from qualification.models import BulkJobStatus, BulkQualifyJob
+from qualification.models import BulkJobStatus, BulkQualifyJob, Qualification
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +370,9 @@ def _job_chunk_run(
 def job_chunk_record(
     *, job: BulkQualifyJob, processed: int, outcome: bulk.BulkQualifyOutcome
 ) -> None:
-    """Advance the job by one chunk (called inside the chunk's transaction)."""
+    """Advance the job by one chunk (called inside the chunk's transaction); the chunk's
+    qualification records name the job, so that its page can undo the whole job."""
+    Qualification.objects.filter(pk__in=outcome.qualification_ids).update(bulk_job=job)
     job.processed += processed
     job.qualified_count += outcome.qualified_count
     for name in BREAKDOWN:

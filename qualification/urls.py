@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from qualification.views import bulk, qualify
+from qualification.views import bulk, qualify, undo
 
 app_name = "qualification"
 urlpatterns = [
@@ -18,10 +18,18 @@ urlpatterns = [
         name="qualify-record-search",
     ),
     path(
+        "lead/<int:pk>/merge/<str:record_type>/",
+        qualify.qualify_merge_preview,
+        name="qualify-merge-preview",
+    ),
+    path(
         "lead/<int:pk>/qualified/<int:qualification_pk>/",
         qualify.lead_qualified,
         name="lead-qualified",
     ),
+    path("lead/<int:pk>/undo/", undo.lead_undo, name="lead-undo"),
+    path("<int:pk>/undo/", undo.qualification_undo, name="qualification-undo"),
+    path("bulk/undo/", undo.bulk_undo, name="bulk-undo"),
     path("bulk/", bulk.bulk_qualify, name="bulk-qualify"),
     path("bulk/<int:job_pk>/", bulk.bulk_job_detail, name="bulk-job-detail"),
     path("bulk/<int:job_pk>/progress/", bulk.bulk_job_progress, name="bulk-job-progress"),

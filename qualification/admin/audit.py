@@ -5,15 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from qualification.models import (
     BulkQualifyJob,
     DuplicateDecision,
+    LinkedFieldChange,
     Qualification,
 )
+from qualification.services import TARGET_MODELS
+from qualification.services.undo import undo_blockers
+from qualification.services.undo.examine import person
+
+UNDO_ACTIONS = {"deleted": "deleted", "unlinked": "kept, link to the lead removed"}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,6 +76,25 @@ def _outcome(qualification: Qualification, record_type: str) -> str:
     )
 
 
+def _linked_record(qualification: Qualification, change: LinkedFieldChange) -> str:
+    record = getattr(qualification, change.record_type, None)
+    if record is not None and record.pk == change.record_id:
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record)
+    return f"{change.get_record_type_display()} #{change.record_id}"
+
+
+def _field_name(change: LinkedFieldChange) -> str:
+    model = TARGET_MODELS.get(change.record_type)
+    try:
+        return str(model._meta.get_field(change.field).verbose_name) if model else change.field
+    except FieldDoesNotExist:
+        return change.field
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value in (None, "") else str(value)
+
+
 @admin.register(Qualification)
 class QualificationAdmin(ReadOnlyAdmin):
     """Who qualified which lead when, how, what was created versus linked, and what was done
@@ -87,6 +116,7 @@ class QualificationAdmin(ReadOnlyAdmin):
         "contact_created",
         "account_duplicates",
         "contact_duplicates",
+        ("undone_at", admin.EmptyFieldListFilter),
     )
     list_select_related = ("qualified_by", "account", "contact")
     search_fields = ("lead_label",)
@@ -98,8 +128,10 @@ class QualificationAdmin(ReadOnlyAdmin):
         "how",
         "account_outcome",
         "contact_outcome",
+        "linked_field_changes",
         "opportunities",
         "summary",
+        "undo_status",
     )
     readonly_fields = fields
 
@@ -130,6 +162,68 @@ class QualificationAdmin(ReadOnlyAdmin):
     @admin.display(description="Opps", ordering="opportunity_total")
     def opportunity_count(self, obj: Qualification) -> int:
         return obj.opportunity_total
+
+    @admin.display(description="Changed on linked records")
+    def linked_field_changes(self, obj: Qualification) -> str:
+        """Each field the qualify changed on an existing account or contact: old -> new."""
+        changes = list(obj.linked_changes.all())
+        if not changes:
+            return "—"
+        return format_html(
+            '<table class="audit-linked-changes"><thead><tr><th>Record</th><th>Field</th>'
+            "<th>Old value</th><th>New value</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        _linked_record(obj, change),
+                        _field_name(change),
+                        _shown(change.old_value),
+                        _shown(change.new_value),
+                    )
+                    for change in changes
+                ),
+            ),
+        )
+
+    @admin.display(description="Undo")
+    def undo_status(self, obj: Qualification) -> str:
+        """Undone (when, by whom, what went); else the app's Undo qualification, with what
+        refuses it now (whoever undoes it must also own the lead or manage sales)."""
+        if obj.undone_at is not None:
+            return format_html(
+                'Undone on {} by {}<ul class="audit-undone">{}</ul>',
+                date_format(timezone.localtime(obj.undone_at), "M j, Y H:i"),
+                person(obj.undone_by),
+                format_html_join(
+                    "",
+                    "<li>{} {}: {}</li>",
+                    (
+                        (
+                            str(entry.get("record_type", "")).capitalize(),
+                            entry.get("label", ""),
+                            UNDO_ACTIONS.get(entry.get("action", ""), entry.get("action", "")),
+                        )
+                        for entry in obj.undone_records
+                        if isinstance(entry, dict)
+                    ),
+                ),
+            )
+        if obj.lead is None:
+            return "—"
+        reasons = undo_blockers(qualification=obj)
+        link = format_html(
+            '<a class="button" href="{}">Undo qualification</a>',
+            reverse("qualification:qualification-undo", args=[obj.pk]),
+        )
+        if not reasons:
+            return link
+        return format_html(
+            '{}<p>Refused now:</p><ul class="audit-undo-refusals">{}</ul>',
+            link,
+            format_html_join("", "<li>{}</li>", ((reason,) for reason in reasons)),
+        )
 
     @admin.display(description="Opportunities created")
     def opportunities(self, obj: Qualification) -> str:

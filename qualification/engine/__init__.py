@@ -10,7 +10,9 @@ The single qualify is the bulk path run on one lead (`single.lead_qualify` calls
 duplicate dialog) for the screens, *link a single clear match or send to review* for bulk.
 Modules: `errors` (typed errors and messages), `plan`, `decide` (per lead, no query), `values`
 (the one check of values), `match` (existing records and duplicates, set-based, under locks),
-`write` (one INSERT per table), `bulk` (the path, and chunked bulk qualify), `single`.
+`linked` (what a qualify writes on the existing records it links: the mappings' policies and
+the salesperson's per-field choices), `write` (one INSERT per table), `bulk` (the path, and
+chunked bulk qualify), `single`.
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ from qualification.engine.errors import (
     QualifyError,
     QualifyValidationError,
 )
+from qualification.engine.linked import (
+    KEEP,
+    TAKE,
+    LinkedChange,
+    LinkedChoices,
+    LinkedField,
+    linked_choices_check,
+    linked_fields,
+)
 from qualification.engine.match import DuplicatePolicy
 from qualification.engine.plan import (
     Choice,
@@ -86,6 +97,7 @@ __all__ = [
     "CONTACT_UNDER_OTHER_ACCOUNT",
     "CORRECT_THE_ERRORS",
     "EXISTING_NOT_FOUND",
+    "KEEP",
     "LEAD_ALREADY_QUALIFIED",
     "LEAD_CLOSED",
     "LEAD_GONE",
@@ -99,6 +111,7 @@ __all__ = [
     "SEVERAL_ACCOUNTS_MATCH",
     "SEVERAL_CONTACTS_MATCH",
     "SUMMARY_TITLE",
+    "TAKE",
     "TOO_MANY_OPPORTUNITIES",
     "UNKNOWN_FIELD",
     "BulkOptions",
@@ -113,6 +126,9 @@ __all__ = [
     "LeadIssue",
     "LeadNotOwnedError",
     "LeadOutcome",
+    "LinkedChange",
+    "LinkedChoices",
+    "LinkedField",
     "NeedsReviewError",
     "PlanMode",
     "QualifyConfig",
@@ -131,6 +147,8 @@ __all__ = [
     "leads_chunk_qualify",
     "leads_decide",
     "leads_qualify",
+    "linked_choices_check",
+    "linked_fields",
     "qualification_plan",
     "qualified_event_body",
     "quick_create_fields",

@@ -123,6 +123,8 @@ class LeadIssue(NamedTuple):
 @dataclass
 class BulkQualifyOutcome:
     qualified_ids: list[int] = field(default_factory=list)
+    # The qualification records written, in the order of `qualified_ids`.
+    qualification_ids: list[int] = field(default_factory=list)
     failures: list[LeadIssue] = field(default_factory=list)
     # Left open: several existing records match, the salesperson picks one on the lead.
     needs_review: list[LeadIssue] = field(default_factory=list)
@@ -138,6 +140,7 @@ class BulkQualifyOutcome:
 
     def add(self, other: BulkQualifyOutcome) -> None:
         self.qualified_ids += other.qualified_ids
+        self.qualification_ids += other.qualification_ids
         self.failures += other.failures
         self.needs_review += other.needs_review
         self.accounts_created += other.accounts_created
@@ -155,6 +158,7 @@ class BulkQualifyOutcome:
             issues.append(LeadIssue(decision.lead_id, decision.label, reason))
             return
         self.qualified_ids.append(decision.lead_id)
+        self.qualification_ids.append(result.qualification.pk)
         # Counted once per record: a record shared by leads of the chunk is created once.
         self.accounts_created += result.account_created
         self.accounts_linked += result.account is not None and not result.account_created

@@ -25,6 +25,7 @@ from qualification.engine.errors import (
     LeadNotOwnedError,
     QualifyValidationError,
 )
+from qualification.engine.linked import LinkedChoices, linked_choices_check
 from qualification.engine.plan import (
     CREATING,
     Choice,
@@ -59,6 +60,9 @@ class QualifyDecisions:
     # One dict of field values per opportunity (quick-create forms), first = primary.
     # None = the plan's default (one mapped opportunity when one is created); [] = none.
     opportunities: list[dict[str, Any]] | None = None
+    # The merge preview's per-field choices for the existing account / contact linked
+    # ({"account": LinkedChoices(...)}); a field without a choice follows its mapping's policy.
+    linked: dict[str, LinkedChoices] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class LeadDecision:
     opportunity_rows: list[dict[str, Any]] = field(default_factory=list)
     opportunity_relations: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
+    # The salesperson's per-field choices for linked existing records, by record type.
+    linked_choices: dict[str, LinkedChoices] = field(default_factory=dict)
     # A QualifyError, or the leads app's LeadClosedError for a lead that is not open.
     error: DomainError | None = None
 
@@ -232,6 +238,16 @@ def lead_decide(
         model=Contact, record_plan=plan.contact, decision=decisions.contact, problems=problems
     )
     decision.opportunity_rows = _opportunity_rows(plan=plan, decisions=decisions, problems=problems)
+    for record_type, model in ((RecordType.ACCOUNT, Account), (RecordType.CONTACT, Contact)):
+        choices = decisions.linked.get(record_type)
+        if choices is not None:
+            problems += linked_choices_check(
+                record_type=record_type,
+                model=model,
+                mappings=config.mappings[record_type],
+                choices=choices,
+            )
+            decision.linked_choices[record_type] = choices
     _, decision.opportunity_relations = field_mapping_split(
         model=Opportunity, values=plan.opportunity.initial
     )

@@ -4,7 +4,7 @@ the leads locked. Every lead given here is written whole; a lead that failed was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,13 @@ from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryK
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.engine.decide import LeadDecision, RecordPick
-from qualification.models import DuplicateDecision, Qualification, QualificationOpportunity
+from qualification.engine.linked import LinkedChange, linked_changes_write
+from qualification.models import (
+    DuplicateDecision,
+    LinkedFieldChange,
+    Qualification,
+    QualificationOpportunity,
+)
 
 QUALIFIED_TITLE = "Lead qualified"
 OPPORTUNITY_CREATED_TITLE = "Opportunity created"
@@ -34,6 +40,8 @@ class QualifyResult:
     summary: str = ""
     account_created: bool = False
     contact_created: bool = False
+    # The fields changed on the linked existing account and contact.
+    linked_changes: list[LinkedChange] = field(default_factory=list)
 
     @property
     def primary_opportunity(self) -> Opportunity | None:
@@ -100,6 +108,7 @@ class _Written:
     account_created: bool = False
     contact_created: bool = False
     opportunities: list[Opportunity] | None = None
+    linked_changes: list[LinkedChange] = field(default_factory=list)
 
 
 def _creators(written: list[_Written], attr: str) -> dict[int, _Written]:
@@ -126,7 +135,13 @@ def leads_write(
     *, decisions: list[LeadDecision], acting_user: Any, bulk: bool
 ) -> list[QualifyResult]:
     """Write every decided lead (none of them has an error); returns their results in order."""
-    written = [_Written(decision) for decision in decisions]
+    now = timezone.now()
+    # Before the INSERTs: a linked record is one that has a primary key already.
+    linked = linked_changes_write(decisions=decisions, now=now)
+    written = [
+        _Written(decision, linked_changes=changes)
+        for decision, changes in zip(decisions, linked, strict=True)
+    ]
     account_creators = _creators(written, "account")
     for item in account_creators.values():
         item.account_created = True
@@ -158,7 +173,7 @@ def leads_write(
     _origins_write(written, account_creators, contact_creators)
     qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk)
     _timeline_write(written, acting_user=acting_user, bulk=bulk)
-    _leads_mark_qualified(written=written, now=timezone.now())
+    _leads_mark_qualified(written=written, now=now)
     return [
         QualifyResult(
             qualification=qualification,
@@ -169,6 +184,7 @@ def leads_write(
             summary=item.decision.summary,
             account_created=item.account_created,
             contact_created=item.contact_created,
+            linked_changes=item.linked_changes,
         )
         for item, qualification in zip(written, qualifications, strict=True)
     ]
@@ -219,6 +235,8 @@ def _qualifications_write(
                 contact_duplicates=contact_duplicates,
                 duplicate_matches={key: value for key, value in matches.items() if value},
                 summary=decision.summary,
+                # Read before `_leads_mark_qualified` changes it: an undo puts it back.
+                lead_status_before=decision.lead.status_reason,
             )
         )
     qualifications = Qualification.objects.bulk_create(rows)
@@ -231,6 +249,20 @@ def _qualifications_write(
             for position, opportunity in enumerate(item.opportunities or [])
         ]
     )
+    changes = [
+        LinkedFieldChange(
+            qualification=qualification,
+            record_type=change.record_type,
+            record_id=change.record.pk,
+            field=change.name,
+            old_value=change.old,
+            new_value=change.new,
+        )
+        for item, qualification in zip(written, qualifications, strict=True)
+        for change in item.linked_changes
+    ]
+    if changes:
+        LinkedFieldChange.objects.bulk_create(changes)
     return qualifications
 
 

@@ -4,13 +4,19 @@ out is the engine's to decide, and its typed problems are mapped back onto the f
 
 from __future__ import annotations
 
-from qualification.forms.bulk import BulkQualifyOptionsForm
+from qualification.forms.bulk import BulkQualifyOptionsForm, BulkUndoForm
 from qualification.forms.duplicates import (
     PICK_DUPLICATE,
     DuplicateChoiceForm,
     carried_fields,
 )
 from qualification.forms.fields import mapped_values
+from qualification.forms.merge import (
+    MergePreview,
+    dialog_previews,
+    linked_choices_parse,
+    merge_preview_for,
+)
 from qualification.forms.opportunities import (
     MAX_OPPORTUNITY_INDEX,
     ONE_OPPORTUNITY,
@@ -37,9 +43,11 @@ __all__ = [
     "RECORD_MODELS",
     "SETTINGS_CHANGED",
     "BulkQualifyOptionsForm",
+    "BulkUndoForm",
     "DuplicateChoiceForm",
     "DuplicateOverrideForm",
     "LegacyChoicesForm",
+    "MergePreview",
     "OpportunityAdder",
     "OpportunityChangeForm",
     "OpportunityForm",
@@ -47,5 +55,8 @@ __all__ = [
     "RecordChoiceForm",
     "RecordSearchForm",
     "carried_fields",
+    "dialog_previews",
+    "linked_choices_parse",
     "mapped_values",
+    "merge_preview_for",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from leads.forms import IdListField
 from qualification.engine import BulkOptions
+from qualification.models import BulkQualifyJob
 
 
 class BulkQualifyOptionsForm(forms.Form):
@@ -14,3 +16,14 @@ class BulkQualifyOptionsForm(forms.Form):
 
     def options(self) -> BulkOptions:
         return BulkOptions(**self.cleaned_data)
+
+
+class BulkUndoForm(forms.Form):
+    """Which bulk qualify to undo: a background job, or the qualification records a bulk
+    result listed (else the grid's selection, read by the view); `confirm` once the
+    salesperson has said yes."""
+
+    job = forms.ModelChoiceField(queryset=BulkQualifyJob.objects.all(), required=False)
+    # Any record's id is accepted: the undo refuses, lead by lead, what the user may not undo.
+    ids = IdListField(required=False)
+    confirm = forms.BooleanField(required=False)

@@ -21,10 +21,15 @@ BUTTON_KEYS = frozenset({"action", "search", "add_opportunity", "remove_opportun
 NOT_CARRIED = DIALOG_KEYS | BUTTON_KEYS | {"csrfmiddlewaretoken"}
 
 
-def carried_fields(data: QueryDict) -> list[tuple[str, str]]:
-    """Everything a screen posted, as hidden inputs for the duplicate dialog's re-post."""
+def carried_fields(data: QueryDict, asked: list[str] = ()) -> list[tuple[str, str]]:
+    """Everything a screen posted, as hidden inputs for the duplicate dialog's re-post. The
+    merge choices of the record types the dialog `asked` about are its own to post."""
+    dropped = tuple(f"{record_type}-merge-" for record_type in asked)
     return [
-        (key, value) for key, values in data.lists() if key not in NOT_CARRIED for value in values
+        (key, value)
+        for key, values in data.lists()
+        if key not in NOT_CARRIED and not (dropped and key.startswith(dropped))
+        for value in values
     ]
 
 

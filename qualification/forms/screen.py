@@ -8,7 +8,8 @@ another's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -27,6 +28,7 @@ from qualification.engine import (
     ScreenKind,
 )
 from qualification.forms.fields import mapped_values, posted_index
+from qualification.forms.merge import MergePreview, linked_choices_parse
 from qualification.forms.opportunities import (
     MAX_OPPORTUNITY_INDEX,
     OPPORTUNITY_LIMIT,
@@ -35,8 +37,8 @@ from qualification.forms.opportunities import (
     opportunity_adder,
     opportunity_indexes,
 )
-from qualification.forms.records import DuplicateOverrideForm, RecordChoiceForm
-from qualification.models import RecordType
+from qualification.forms.records import RECORD_MODELS, DuplicateOverrideForm, RecordChoiceForm
+from qualification.models import FieldMapping, RecordType
 from qualification.services import TARGET_MODELS
 
 SETTINGS_CHANGED = (
@@ -78,6 +80,29 @@ class RecordSection:
     record_plan: RecordPlan
     form: RecordChoiceForm | None = None
     override: DuplicateOverrideForm | None = None
+    mappings: list[FieldMapping] = field(default_factory=list)
+    data: QueryDict | None = None
+
+    @cached_property
+    def merge_preview(self) -> MergePreview | None:
+        """What "Use existing" will change on the existing record this section links: the one
+        picked under Use existing, the lead's Existing Account/Contact, or the duplicate
+        dialog's pick. None for an opportunity."""
+        if self.record_type not in RECORD_MODELS:
+            return None
+        if self.form is not None:
+            record = self.form.selected_record
+        elif self.record_plan.mode == PlanMode.EXISTING:
+            record = self.record_plan.existing
+        else:
+            record = self.override.existing_record if self.override is not None else None
+        return MergePreview(
+            record_type=self.record_type,
+            record=record,
+            mappings=self.mappings,
+            lead_values=self.record_plan.initial,
+            data=self.data,
+        )
 
     @property
     def record_type(self) -> str:
@@ -118,6 +143,12 @@ class QualifyForm:
         self.account = self._section(plan.account)
         self.contact = self._section(plan.contact)
         self.opportunity = RecordSection(record_plan=plan.opportunity)
+        self.linked = {
+            record_type: choices
+            for record_type in RECORD_MODELS
+            for choices in [linked_choices_parse(data, record_type)]
+            if choices is not None
+        }
         self.opportunity_forms: list[OpportunityForm] = []
         # A button that changes the screen (Search, + New Opportunity, Remove without
         # JavaScript) shows it again instead of qualifying.
@@ -134,13 +165,19 @@ class QualifyForm:
         return self.kind == ScreenKind.PANE and self.plan.opportunity.mode == PlanMode.SALESPERSON
 
     def _section(self, record_plan: RecordPlan) -> RecordSection:
+        shared = {
+            "record_plan": record_plan,
+            "mappings": self.plan.config.mappings[record_plan.record_type],
+            "data": self.data,
+        }
         if self.kind == ScreenKind.PANE and record_plan.mode == PlanMode.SALESPERSON:
-            form = RecordChoiceForm(self.data, record_plan=record_plan)
-            return RecordSection(record_plan=record_plan, form=form)
+            return RecordSection(
+                **shared, form=RecordChoiceForm(self.data, record_plan=record_plan)
+            )
         override = None
         if record_plan.mode in (PlanMode.AUTOMATIC, PlanMode.SALESPERSON):
             override = DuplicateOverrideForm(self.data, record_type=record_plan.record_type)
-        return RecordSection(record_plan=record_plan, override=override)
+        return RecordSection(**shared, override=override)
 
     def _opportunity_forms_build(self) -> None:
         plan, data = self.plan, self.data
@@ -223,6 +260,7 @@ class QualifyForm:
             account=self._record_decision(self.account, "create_account"),
             contact=self._record_decision(self.contact, "create_contact"),
             opportunities=opportunities,
+            linked=self.linked,
         )
 
     def add_engine_problems(self, problems: list[FieldProblem]) -> None:

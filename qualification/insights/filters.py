@@ -2,11 +2,13 @@
 links to the leads behind it: `qualified:2026-04-01..2026-04-30 account:linked`.
 
 Every word here is a condition on one qualification record of the lead (they all must hold on
-the same record). Registered with the grid when the app is ready (leads never imports
-qualification).
+the same record), one that was not undone (the figures leave undone ones out). Registered with
+the grid when the app is ready (leads never imports qualification).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.db.models import Q
 
@@ -41,32 +43,44 @@ def _record_use(record: str) -> dict[str, Q]:
     }
 
 
+def _standing(condition: Callable[[str], Q | None]) -> Callable[[str], Q | None]:
+    """The condition, on a qualification record that was not undone (as the figures count)."""
+
+    def standing(value: str) -> Q | None:
+        found = condition(value)
+        return None if found is None else found & Q(undone_at__isnull=True)
+
+    return standing
+
+
 WORDS = (
     # A qualification record of these days.
-    FilterWord("qualified", date_range_condition("created_at"), RELATION),
+    FilterWord("qualified", _standing(date_range_condition("created_at")), RELATION),
     # It created the account (contact), or linked an existing one.
-    FilterWord("account", choice_condition(_record_use("account")), RELATION),
-    FilterWord("contact", choice_condition(_record_use("contact")), RELATION),
+    FilterWord("account", _standing(choice_condition(_record_use("account"))), RELATION),
+    FilterWord("contact", _standing(choice_condition(_record_use("contact"))), RELATION),
     FilterWord(
         "linked",
-        choice_condition(
-            {LINKED_ANY: _record_use("account")[LINKED] | _record_use("contact")[LINKED]}
+        _standing(
+            choice_condition(
+                {LINKED_ANY: _record_use("account")[LINKED] | _record_use("contact")[LINKED]}
+            )
         ),
         RELATION,
     ),
     # Its new account (contact) matched existing ones: linked to one, or created anyway.
     FilterWord(
         "account-duplicates",
-        choice_condition({value: Q(account_duplicates=value) for value in _DECISIONS}),
+        _standing(choice_condition({value: Q(account_duplicates=value) for value in _DECISIONS})),
         RELATION,
     ),
     FilterWord(
         "contact-duplicates",
-        choice_condition({value: Q(contact_duplicates=value) for value in _DECISIONS}),
+        _standing(choice_condition({value: Q(contact_duplicates=value) for value in _DECISIONS})),
         RELATION,
     ),
     # It created an opportunity that is now open at this stage, won or lost (or any).
-    FilterWord("opportunity", choice_condition(_OPPORTUNITY), RELATION),
+    FilterWord("opportunity", _standing(choice_condition(_OPPORTUNITY)), RELATION),
 )
 
 

@@ -19,6 +19,8 @@ from qualification.services.fields import (
     record_editable_fields,
 )
 from qualification.services.mappings import (
+    LINKED_POLICY_OPPORTUNITY,
+    LINKED_POLICY_UNKNOWN,
     MAPPING_CHOICES_DIFFER,
     MAPPING_DEFAULT_LOCKED,
     MAPPING_NEEDS_CHOICES,
@@ -32,6 +34,8 @@ from qualification.services.mappings import (
     FieldMappingError,
     field_mapping_create,
     field_mapping_delete,
+    field_mapping_policy_check,
+    field_mapping_policy_set,
     field_mapping_save,
     field_mapping_validate,
     field_mappings_delete,
@@ -51,6 +55,8 @@ from qualification.services.settings import (
 
 __all__ = [
     "LEAD_SYSTEM_FIELDS",
+    "LINKED_POLICY_OPPORTUNITY",
+    "LINKED_POLICY_UNKNOWN",
     "MAPPABLE_RELATIONS",
     "MAPPING_CHOICES_DIFFER",
     "MAPPING_DEFAULT_LOCKED",
@@ -74,6 +80,8 @@ __all__ = [
     "QualificationSettingsError",
     "field_mapping_create",
     "field_mapping_delete",
+    "field_mapping_policy_check",
+    "field_mapping_policy_set",
     "field_mapping_save",
     "field_mapping_split",
     "field_mapping_validate",

@@ -8,6 +8,7 @@ from django.db import models
 from crm.errors import DomainError
 from qualification.models import (
     FieldMapping,
+    LinkedPolicy,
     RecordType,
 )
 from qualification.services.fields import (
@@ -138,11 +139,13 @@ def field_mapping_validate(
     source_field: str,
     target_field: str,
     mapping_id: int | None = None,
+    linked_policy: str = LinkedPolicy.FILL_EMPTY,
 ) -> None:
     """Refuse a mapping whose fields do not exist, whose types do not fit, or whose target
     field already has a source. Raises FieldMappingError naming the offending form field."""
     if target not in TARGET_MODELS:
         raise FieldMappingError(f"“{target}” is not a record type.", field="target")
+    field_mapping_policy_check(target=target, linked_policy=linked_policy)
     record = RecordType(target).label.lower()
     sources = {model_field.name: model_field for model_field in mapping_source_fields()}
     targets = {
@@ -190,6 +193,7 @@ def field_mapping_save(*, mapping: FieldMapping) -> FieldMapping:
         source_field=mapping.source_field,
         target_field=mapping.target_field,
         mapping_id=mapping.pk,
+        linked_policy=mapping.linked_policy,
     )
     mapping.save()
     return mapping
@@ -200,6 +204,28 @@ def field_mapping_create(*, target: str, source_field: str, target_field: str) -
     return field_mapping_save(
         mapping=FieldMapping(target=target, source_field=source_field, target_field=target_field)
     )
+
+
+LINKED_POLICY_UNKNOWN = "“{policy}” is not a policy for linked records."
+LINKED_POLICY_OPPORTUNITY = "Opportunities are always created new: the policy does not apply."
+
+
+def field_mapping_policy_check(*, target: str, linked_policy: str) -> None:
+    if linked_policy not in LinkedPolicy.values:
+        raise FieldMappingError(
+            LINKED_POLICY_UNKNOWN.format(policy=linked_policy), field="linked_policy"
+        )
+    if target == RecordType.OPPORTUNITY and linked_policy != LinkedPolicy.FILL_EMPTY:
+        raise FieldMappingError(LINKED_POLICY_OPPORTUNITY, field="linked_policy")
+
+
+def field_mapping_policy_set(*, mapping: FieldMapping, linked_policy: str) -> FieldMapping:
+    """Set what a mapping does to an existing account or contact a qualify links to. Default
+    mappings take a policy too: their fields are fixed, not what they do to linked records."""
+    field_mapping_policy_check(target=mapping.target, linked_policy=linked_policy)
+    mapping.linked_policy = linked_policy
+    FieldMapping.objects.filter(pk=mapping.pk).update(linked_policy=linked_policy)
+    return mapping
 
 
 def field_mapping_delete(*, mapping: FieldMapping) -> None:

@@ -39,7 +39,7 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
     """First POST (the grid's selection): the dialog, unless Legacy + automatic runs at once.
     Second POST (`confirm`): qualify here, or in the background above the threshold."""
     selection = LeadSelectionForm(request.POST)
-    lead_ids = _selected_ids(request, selection)
+    lead_ids = selected_ids(request, selection)
     if not lead_ids:
         return _dialog(request, "bulk-qualify-dialog", {"selection": selection, "count": 0})
     form = BulkQualifyOptionsForm(request.POST if "confirm" in request.POST else None)
@@ -50,7 +50,11 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
         return _dialog(request, "bulk-qualify-dialog", context)
     if start.job is not None:
         return navigate(request, reverse("qualification:bulk-job-detail", args=[start.job.pk]))
-    context = {"selection": selection, **_result_context(start.outcome)}
+    context = {
+        "selection": selection,
+        **_result_context(start.outcome),
+        "undo_fields": [("ids", pk) for pk in start.outcome.qualification_ids],
+    }
     response = _dialog(request, "bulk-result-dialog", context)
     # The grid reloads itself; a closed lead no longer shows in My Open Leads.
     return trigger_client_event(response, "leadsChanged", {})
@@ -60,7 +64,7 @@ def bulk_qualify(request: HtmxHttpRequest) -> HttpResponse:
 def bulk_job_detail(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
     """The job's page: progress while it runs, the result at the end. POST resumes a job that
     failed or lost its worker."""
-    job = _job_for_user(request, job_pk)
+    job = job_for_user(request, job_pk)
     error = ""
     if request.method == "POST":
         try:
@@ -75,14 +79,14 @@ def bulk_job_detail(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
 @require_GET
 def bulk_job_progress(request: HtmxHttpRequest, job_pk: int) -> HttpResponse:
     """The progress fragment the job page polls every second until the job is finished."""
-    job = _job_for_user(request, job_pk)
+    job = job_for_user(request, job_pk)
     response = render(request, f"{JOB_TEMPLATE}#bulk-job-progress", _job_context(job))
     if job.status == BulkJobStatus.DONE:
         trigger_client_event(response, "leadsChanged", {})
     return response
 
 
-def _selected_ids(request: HtmxHttpRequest, selection: LeadSelectionForm) -> list[int]:
+def selected_ids(request: HtmxHttpRequest, selection: LeadSelectionForm) -> list[int]:
     if not selection.is_valid():
         return []
     return lead_selectors.lead_ids_for_selection(
@@ -150,7 +154,7 @@ def _as_dict(issue: Any) -> dict[str, Any]:
     return issue if isinstance(issue, dict) else issue._asdict()
 
 
-def _job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
+def job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
     """The user's own job; a sales manager may follow anyone's."""
     job = get_object_or_404(BulkQualifyJob, pk=job_pk)
     if not owner_or_manager(user=request.user, owner_id=job.created_by_id):
@@ -159,10 +163,13 @@ def _job_for_user(request: HtmxHttpRequest, job_pk: int) -> BulkQualifyJob:
 
 
 def _job_context(job: BulkQualifyJob) -> dict[str, Any]:
+    finished = job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)
     return {
         "page_title": "Bulk qualify",
         "job": job,
-        "finished": job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED),
+        "finished": finished,
         "can_resume": bulk_job_can_resume(job=job),
         **_result_context(job),
+        # Undo the whole job once it is over (each of its leads whose records are untouched).
+        "undo_fields": [("job", job.pk)] if finished and job.qualified_count else [],
     }

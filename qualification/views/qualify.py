@@ -41,6 +41,8 @@ from qualification.forms import (
     QualifyForm,
     RecordSearchForm,
     carried_fields,
+    dialog_previews,
+    merge_preview_for,
 )
 from qualification.models import Qualification
 
@@ -97,10 +99,15 @@ def _qualify_submit(request: HtmxHttpRequest, plan: QualifyPlan) -> HttpResponse
             lead_id=plan.lead.pk, acting_user=request.user, decisions=form.decisions(), plan=plan
         )
     except DuplicatesFoundError as duplicates:
-        context = {"form": form, "duplicates": duplicates, "duplicate_choice": duplicate_choice}
-        return _render(
-            request, plan.lead, "duplicates-dialog", context | {"carried": carried_fields(data)}
-        )
+        matches = {"account": duplicates.accounts, "contact": duplicates.contacts}
+        context = {
+            "form": form,
+            "duplicates": duplicates,
+            "duplicate_choice": duplicate_choice,
+            "carried": carried_fields(data, asked=[t for t, found in matches.items() if found]),
+            "previews": dialog_previews(plan=plan, matches=matches, data=data),
+        }
+        return _render(request, plan.lead, "duplicates-dialog", context)
     except QualifyValidationError as error:
         form.add_engine_problems(error.problems)
         return _screen(request, form)
@@ -122,11 +129,11 @@ def qualified_message(result: QualifyResult) -> str:
         ("contact", result.contact, result.contact_created),
     ):
         if record is not None:
-            parts.append(
-                format_html(
-                    "{} {} {}", noun, _record_link(record), "created" if created else "linked"
-                )
-            )
+            updated = sum(change.record_type == noun for change in result.linked_changes)
+            how = "created" if created else "linked"
+            if updated:
+                how += f" ({updated} field{'s' if updated > 1 else ''} updated from the lead)"
+            parts.append(format_html("{} {} {}", noun, _record_link(record), how))
     count = len(result.opportunities)
     if count:
         links = format_html_join(", ", "{}", ((_record_link(o),) for o in result.opportunities))
@@ -188,6 +195,20 @@ def qualify_record_search(request: HtmxHttpRequest, pk: int, record_type: str) -
         raise Http404
     search = RecordSearchForm(request.GET, record_type=record_type)
     return render(request, f"{TEMPLATE}#search-results", {"lead": lead, "search": search})
+
+
+@login_required
+@require_GET
+def qualify_merge_preview(request: HtmxHttpRequest, pk: int, record_type: str) -> HttpResponse:
+    """The merge preview of "Use existing", drawn again when the picked record or a choice
+    changes (the pane, the duplicate dialog, the lead's Existing Account/Contact)."""
+    lead = lead_get_for_user(user=request.user, pk=pk, for_change=True)
+    if record_type not in RECORD_MODELS:
+        raise Http404
+    preview = merge_preview_for(
+        plan=qualification_plan(lead=lead), record_type=record_type, data=request.GET
+    )
+    return render(request, f"{TEMPLATE}#merge-preview", {"lead": lead, "preview": preview})
 
 
 @login_required

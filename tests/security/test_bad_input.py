@@ -59,6 +59,7 @@ from qualification.engine import (
     REQUIRED,
     TOO_MANY_OPPORTUNITIES,
 )
+from qualification.engine.linked import BAD_CHOICE, NOT_MAPPED
 from qualification.forms import CHOOSE_ONE, PICK_DUPLICATE, SETTINGS_CHANGED
 from qualification.models import QualificationSettings
 from qualification.services import (
@@ -624,6 +625,38 @@ CASES: dict[str, Case] = {
         qualify_url(),
         pane_post(**{"account-choice": "existing", "account-existing": HUGE}),
         message=EXISTING_NOT_FOUND.format(record="account"),
+        htmx=True,
+        setup=side_pane,
+    ),
+    # The merge preview's per-field choices: a field no mapping writes, a choice that is neither
+    # keep nor take.
+    "pane-merge-unmapped-field": Case(
+        qualify_url(),
+        lambda w: screen_post(
+            w.lead,
+            **{
+                "account-choice": "existing",
+                "account-existing": str(w.account.pk),
+                "account-merge-record": str(w.account.pk),
+                "account-merge-owner": "take",
+            },
+        ),
+        message=NOT_MAPPED.format(field="owner", record="account"),
+        htmx=True,
+        setup=side_pane,
+    ),
+    "pane-merge-bad-choice": Case(
+        qualify_url(),
+        lambda w: screen_post(
+            w.lead,
+            **{
+                "account-choice": "existing",
+                "account-existing": str(w.account.pk),
+                "account-merge-record": str(w.account.pk),
+                "account-merge-city": "both",
+            },
+        ),
+        message=BAD_CHOICE.format(field="City"),
         htmx=True,
         setup=side_pane,
     ),

@@ -208,20 +208,26 @@ def test_it_lists_the_mappings_with_their_defaults(admin_client):
     assert "Existing Account (existing_account)" in page
 
 
-def test_it_shows_a_default_mapping_read_only(admin_client):
+def test_it_keeps_a_default_mappings_fields_read_only(admin_client):
+    # Only its policy for linked records can change (tests/views/test_linked_policy_admin.py).
     default = FieldMapping.objects.get(target="account", target_field="name")
     url = reverse("admin:qualification_fieldmapping_change", args=[default.pk])
 
     page = admin_client.get(url)
     posted = admin_client.post(
-        url, {"target": "account", "source_field": "industry", "target_field": "name"}
+        url, {"target": "contact", "source_field": "industry", "target_field": "job_title"}
     )
 
     assert page.status_code == 200
-    assert b'name="_save"' not in page.content
-    assert posted.status_code == 403
+    assert b'name="source_field"' not in page.content
+    assert b'name="target_field"' not in page.content
+    assert posted.status_code == 302
     default.refresh_from_db()
-    assert default.source_field == "company_name"
+    assert (default.target, default.source_field, default.target_field) == (
+        "account",
+        "company_name",
+        "name",
+    )
 
 
 def test_it_refuses_to_delete_a_default_mapping(admin_client):

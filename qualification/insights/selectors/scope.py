@@ -62,9 +62,12 @@ class InsightsScope:
         )
 
     def qualifications(self) -> QuerySet[Qualification]:
-        """The qualification records of the period, of leads that still exist."""
+        """The qualification records of the period, of leads that still exist, not undone."""
         records = Qualification.objects.order_by().filter(
-            created_at__gte=self.since, created_at__lt=self.until, lead__isnull=False
+            created_at__gte=self.since,
+            created_at__lt=self.until,
+            lead__isnull=False,
+            undone_at__isnull=True,
         )
         return records if self.owner_id is None else records.filter(lead__owner_id=self.owner_id)
 
