@@ -413,7 +413,9 @@ def test_it_creates_duplicates_when_detection_is_off(salesperson):
 
 
 def test_it_respects_the_match_rule_switches(salesperson):
-    QualificationSettings.objects.filter(pk=1).update(match_account_by_name=False)
+    QualificationSettings.objects.filter(pk=1).update(
+        match_account_by_name=False, match_account_by_similar_name=False
+    )
     leads = [
         LeadFactory(owner=salesperson, company_name="Contoso", website=f"https://c{n}.example")
         for n in range(2)
