@@ -29,8 +29,10 @@ from crm.matching import fold
 
 # A similar name matches from this score on (companies and people alike)...
 SIMILAR_NAME_THRESHOLD = 0.85
-# ... and each part (a company's word, a person's first and last name) from this one.
+# ... and each part (a company's word, a person's last name) from this one; a first name,
+# short and so moved further by one letter, from the higher one (Mark is not Mary).
 PART_THRESHOLD = 0.75
+FIRST_NAME_THRESHOLD = 0.8
 # Bulk qualify links a single match on its own only when it is this sure (or an exact rule
 # matched); below, the lead goes to review with the reasons.
 CLEAR_SIMILARITY = 0.95
@@ -169,11 +171,13 @@ def _names_similarity(a: PersonName, b: PersonName) -> float:
             return 0.0
         else:
             first = _ratio(a.first, b.first)
+            if first < FIRST_NAME_THRESHOLD:
+                return 0.0
     elif a.first or b.first:
         first = MISSING_FIRST_NAME_SCORE if last == 1.0 else 0.0
     else:
         first = 1.0
-    if min(first, last) < PART_THRESHOLD and not (first == MISSING_FIRST_NAME_SCORE):
+    if last < PART_THRESHOLD:
         return 0.0
     return (first + last) / 2
 

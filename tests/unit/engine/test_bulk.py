@@ -211,7 +211,8 @@ def test_it_leaves_a_lead_with_several_matches_open_for_review(salesperson):
     assert review.lead_id == lead.pk and review.label == str(lead)
     assert (
         review.reason
-        == "2 existing accounts match \u201cLitware LLC\u201d: open the lead to choose one."
+        == "2 existing accounts match \u201cLitware LLC\u201d: open the lead to choose one "
+        "(Litware: same name; Litware, Inc.: same name)."
     )
     lead.refresh_from_db()
     assert lead.state == LeadState.OPEN and lead.parent_account is None
