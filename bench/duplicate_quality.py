@@ -14,13 +14,14 @@ labels). 4,000 originals become contacts at generated companies, with an email a
 all 5,000 duplicates become leads, so 1,000 leads have no true match (they test precision,
 and so do 500 generated relatives: same company, same surname, another first name). On top of
 FEBRL's corruption each lead gets CRM-style variants, each drawn independently: the company
-written with another legal form or abbreviation, the email kept, changed or dropped, the phone
+written with another legal form, "&" for "and", its words in another order, a typo or in
+capitals, the email kept, changed or dropped, the phone
 in another format (national, international, dotted) or dropped, a nickname, the name written
 "Last, First", an accent or an apostrophe. 95,500 generated contacts at 3,750 more companies
 make the database 100,000 contacts.
 
 The company set: the 250 companies of the person set, each looked up once written another way
-(typo, word order, legal form, Intl, &), and 250 generated companies that do not exist.
+(typo, word order, legal form, &, capitals), and 250 generated companies that do not exist.
 
 A predicted pair is (lead, record returned by `candidates_for_values`); per rule, the pairs
 whose reasons include that rule. It prints precision, recall and F1 per rule and overall, and
@@ -37,7 +38,6 @@ import secrets
 import statistics
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,8 +176,8 @@ def _company_variant(name: str, rng: random.Random) -> str:
         return f"{base} {rng.choice(SUFFIXES)}"
     if choice < 0.45 and " and " in base:
         return base.replace(" and ", " & ")
-    if choice < 0.55:
-        return f"{base} International" if rng.random() < 0.5 else f"{base} Intl"
+    if choice < 0.55 and "&" in base:
+        return base.replace("&", "and")
     if choice < 0.65 and " " in base:
         words = base.split()
         return " ".join(words[1:] + words[:1])
@@ -200,6 +200,7 @@ def build() -> Data:
     from faker import Faker
     from nicknames import NickNamer
 
+    from crm.matching import normalize_company_name
     from qualification.duplicates import LeadValues
 
     rng = random.Random(SEED)
@@ -210,7 +211,8 @@ def build() -> Data:
     seen: set[str] = set()
     while len(data.companies) < COMPANIES + CONTACTS_TOTAL // 25:
         name = fake.company()
-        key = unicodedata.normalize("NFKD", name).casefold()
+        # One company per match key: "Carroll Inc" and "Carroll Ltd" are one company to a CRM.
+        key = normalize_company_name(name)
         if key in seen:
             continue
         seen.add(key)
@@ -294,9 +296,9 @@ def build() -> Data:
     for _ in range(COMPANIES):
         # Companies that do not exist: generated names none of the loaded ones has.
         name = fake.company()
-        while unicodedata.normalize("NFKD", name).casefold() in seen:
+        while normalize_company_name(name) in seen:
             name = fake.company()
-        seen.add(unicodedata.normalize("NFKD", name).casefold())
+        seen.add(normalize_company_name(name))
         data.company_queries.append(LeadValues(last_name="X", company_name=name))
         data.company_truth.append(None)
     _filler(data, fake, rng)

@@ -54,7 +54,8 @@ def candidates_for_values(
     *, values: Sequence[LeadValues], rules: DuplicateRules | None
 ) -> list[Candidates]:
     """The existing accounts (by the company name, website and business phone) and contacts
-    (by email, phones, and a similar name within the same company or email domain) that each
+    (by email, phones, and a similar name within the same company, any account the company
+    matched, or the same email domain) that each
     of `values` matches under `rules` (None: detection off, nothing matches), one
     `Candidates` per value in order. Set-based: two queries whatever the number of values.
     """
@@ -66,30 +67,40 @@ def candidates_for_values(
         phones={normalize_phone(value.business_phone) for value in values},
         rules=rules,
     )
+    companies = [
+        found.matches_for(
+            name=value.company,
+            domain=website_domain(value.website),
+            phone=normalize_phone(value.business_phone),
+        )
+        for value in values
+    ]
     people, _ = contacts_find(
         emails={normalize_email(value.email) for value in values},
         phones={phone for value in values for phone in value.phones},
+        people_in_accounts={
+            (match.record.pk, _name_key(value))
+            for value, matches in zip(values, companies, strict=True)
+            for match in matches
+        },
         people_in_companies={(value.company, _name_key(value)) for value in values},
         people_in_domains={(email_domain(value.email), _name_key(value)) for value in values},
         rules=rules,
     )
     return [
         Candidates(
-            accounts=found.matches_for(
-                name=value.company,
-                domain=website_domain(value.website),
-                phone=normalize_phone(value.business_phone),
-            ),
+            accounts=accounts,
             contacts=people.matches_for(
                 email=normalize_email(value.email),
                 phones=value.phones,
                 first_name=value.first_name,
                 last_name=value.last_name,
                 company=value.company,
+                company_ids=[match.record.pk for match in accounts],
                 domain=email_domain(value.email),
             ),
         )
-        for value in values
+        for value, accounts in zip(values, companies, strict=True)
     ]
 
 

@@ -176,6 +176,7 @@ class ContactMatches:
         last_name: str = "",
         account_id: int | None = None,
         company: str = "",
+        company_ids: Iterable[int] = (),
         domain: str = "",
     ) -> list[Match]:
         """Every rule's matches of one candidate, each contact once with the reasons it
@@ -183,7 +184,8 @@ class ContactMatches:
         contact's account, else its company) or the same email domain, by score.
 
         `email` and `phones` are normalised keys, the names as typed, `company` a normalised
-        company name, `domain` the email's domain."""
+        company name, `company_ids` the existing accounts that company matched (a typo or
+        another spelling of it: "same company" too), `domain` the email's domain."""
         found = _Found()
         for contact in self.by_email.get(email, []) if email else []:
             found.add(contact, "same email", score=1.0, clear=True)
@@ -195,6 +197,8 @@ class ContactMatches:
             places.append(("same account", self.in_account.get(account_id, [])))
         elif company:
             places.append(("same company", self.in_company.get(company, [])))
+        for similar_account in company_ids if account_id is None else ():
+            places.append(("same company", self.in_account.get(similar_account, [])))
         domain = context_email_domain(domain)
         if domain:
             places.append(("same email domain", self.in_domain.get(domain, [])))

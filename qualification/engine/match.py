@@ -224,9 +224,7 @@ def _contacts_match(
         emails={keys[id(d)].email for d in candidates},
         phones={phone for d in candidates for phone in keys[id(d)].phones},
         people_in_accounts={
-            (d.account.record.pk, names[id(d)])
-            for d in candidates
-            if d.account.record is not None and d.account.record.pk is not None
+            (account_id, names[id(d)]) for d in candidates for account_id in _account_ids(d)
         },
         people_in_companies={(companies[id(d)], names[id(d)]) for d in candidates},
         people_in_domains={(_email_domain(d.contact), names[id(d)]) for d in candidates},
@@ -287,6 +285,7 @@ def _contact_resolve(
         last_name=values.get("last_name", "") if keys.full_name else "",
         account_id=account_id,
         company=company,
+        company_ids=[match.pk for match in account.matches],
         domain=_email_domain(pick),
     )
     _decide_on_matches(decision, pick, matches, policy, build)
@@ -327,6 +326,15 @@ def _shared(registry: dict[tuple[Any, ...], Any], keys: list[tuple[Any, ...]], b
     for key in usable:
         registry.setdefault(key, record)
     return record
+
+
+def _account_ids(decision: LeadDecision) -> list[int]:
+    """The accounts whose people the name rule compares with: the account the contact goes
+    under, else the accounts its new account matched (a typo of the company is the company)."""
+    record = decision.account.record
+    if record is not None and record.pk is not None:
+        return [record.pk]
+    return [match.pk for match in decision.account.matches]
 
 
 def _name_key(pick: RecordPick) -> str:

@@ -119,6 +119,15 @@ def test_it_matches_a_similar_name_within_the_same_company():
     assert contacts(off("contact_by_name"), last_name="Smith", company_name="Fabrikam") == []
 
 
+def test_it_matches_a_similar_name_at_the_company_written_another_way():
+    fabrikam = AccountFactory(name="Fabrikam Ltd", website="", phone="")
+    ContactFactory(first_name="John", last_name="Smith", email="", account=fabrikam)
+
+    assert contacts(first_name="Jon", last_name="Smith", company_name="Fabrikamm Inc") == [
+        ("John Smith", "similar name 0.97 + same company")
+    ]
+
+
 def test_it_matches_a_similar_name_within_the_same_email_domain_but_not_free_mail():
     ContactFactory(first_name="Robert", last_name="Smith", email="rsmith@fabrikam.example")
     ContactFactory(first_name="Robert", last_name="Smith", email="robert.smith@gmail.com")
