@@ -29,10 +29,13 @@ from crm.matching import fold
 
 # A similar name matches from this score on (companies and people alike)...
 SIMILAR_NAME_THRESHOLD = 0.85
-# ... and each part (a company's word, a person's last name) from this one; a first name,
+# ... and a person's last name from this one; a first name,
 # short and so moved further by one letter, from the higher one (Mark is not Mary).
 PART_THRESHOLD = 0.75
 FIRST_NAME_THRESHOLD = 0.8
+# A company's words are often surnames one letter apart (Ward / Wade Group, Hill / Hall):
+# each must be at least this alike.
+COMPANY_WORD_THRESHOLD = 0.8
 # Bulk qualify links a single match on its own only when it is this sure (or an exact rule
 # matched); below, the lead goes to review with the reasons.
 CLEAR_SIMILARITY = 0.95
@@ -95,7 +98,7 @@ def company_name_similarity(a: str, b: str) -> float:
     if [w[0] for w in words_a] != [w[0] for w in words_b]:
         return 0.0
     for word_a, word_b in zip(words_a, words_b, strict=True):
-        if word_a != word_b and _ratio(word_a, word_b) < PART_THRESHOLD:
+        if word_a != word_b and _ratio(word_a, word_b) < COMPANY_WORD_THRESHOLD:
             return 0.0
     return fuzz.token_sort_ratio(a, b) / 100
 

@@ -46,6 +46,8 @@ def test_it_scores_a_typo_in_a_company_name():
         ("Tailspin Toys", "Tailspin Tours"),  # one word unlike the other
         ("Alpine Ski House", "Alpine Ski"),
         ("Litware", "Kitware"),
+        ("Ward Group", "Wade Group"),  # surnames one letter apart
+        ("Davis Group", "Davidson Group"),
     ],
 )
 def test_it_does_not_match_a_different_company(typed, existing):
