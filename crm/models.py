@@ -84,6 +84,11 @@ class Account(AddressMixin, TimeStampedModel):
     website_domain = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     website = models.URLField("Website", max_length=200, blank=True)
     phone = models.CharField("Main Phone", max_length=50, blank=True)
+    # The phone's trailing digits (crm.matching.normalize_phone), for the same-phone rule.
+    phone_normalized = models.CharField(max_length=9, editable=False, blank=True, db_index=True)
+    # The name's word initials (crm.matching.name_initials): the similar-name search's block
+    # on databases without pg_trgm.
+    name_initials = models.CharField(max_length=40, editable=False, blank=True, db_index=True)
     email = models.EmailField("Email", max_length=100, blank=True)
     industry = models.CharField("Industry", max_length=100, blank=True)
     description = models.TextField("Description", blank=True)
@@ -115,6 +120,16 @@ class Contact(AddressMixin, TimeStampedModel):
     # Lower-cased copies for indexed duplicate lookups (email; full name within an account).
     email_normalized = models.CharField(max_length=100, editable=False, blank=True, db_index=True)
     full_name_normalized = models.CharField(max_length=101, editable=False, db_index=True)
+    # The similar-name rule's keys (crm.matching): the folded full name (trigram-indexed on
+    # PostgreSQL), the email's domain ("same email domain"), and both phones' trailing digits.
+    name_key = models.CharField(max_length=101, editable=False, blank=True)
+    email_domain = models.CharField(max_length=100, editable=False, blank=True, db_index=True)
+    business_phone_normalized = models.CharField(
+        max_length=9, editable=False, blank=True, db_index=True
+    )
+    mobile_phone_normalized = models.CharField(
+        max_length=9, editable=False, blank=True, db_index=True
+    )
     job_title = models.CharField("Job Title", max_length=100, blank=True)
     email = models.EmailField("Email", max_length=100, blank=True)
     business_phone = models.CharField("Business Phone", max_length=50, blank=True)

@@ -120,12 +120,46 @@ class QualificationSettings(models.Model):
         default=True,
         help_text="Case, punctuation and legal suffixes (Inc, Ltd, GmbH, LLC, ...) ignored.",
     )
+    match_account_by_similar_name = models.BooleanField(
+        "Account: similar name",
+        default=True,
+        help_text=(
+            "Typos (Contosso), word order, abbreviations (Intl / International) and & / and; "
+            "shows the similarity, e.g. “similar name 0.93”."
+        ),
+    )
     match_account_by_domain = models.BooleanField("Account: same website domain", default=True)
+    match_account_by_phone = models.BooleanField(
+        "Account: same main phone",
+        default=True,
+        help_text="Digits compared: formats and the country code ignored.",
+    )
     match_contact_by_email = models.BooleanField(
         "Contact: same email", default=True, help_text="Case ignored."
     )
+    match_contact_by_phone = models.BooleanField(
+        "Contact: same phone",
+        default=True,
+        help_text=(
+            "Business or mobile phone, digits compared: formats and the country code ignored."
+        ),
+    )
     match_contact_by_name = models.BooleanField(
-        "Contact: same full name within the same account", default=True
+        "Contact: similar full name within the same account or email domain",
+        default=True,
+        help_text=(
+            "Typos, nicknames (Bob / Robert), accents and apostrophes (José / Jose, O\u2019Brien / "
+            "OBrien) ignored. A name alone never matches: the account, the company or the "
+            "email domain (not a free-mail one) must be the same too."
+        ),
+    )
+    match_contact_by_reversed_name = models.BooleanField(
+        "Contact: name written “Last, First”",
+        default=True,
+        help_text=(
+            "With the similar-name rule: “Smith, John” or first and last name swapped match "
+            "John Smith."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from factory.django import DjangoModelFactory
 
+from crm import matching
 from crm.matching import (
     normalize_company_name,
     normalize_email,
@@ -84,6 +85,8 @@ class AccountFactory(DjangoModelFactory[Account]):
     )
     website_domain = factory.LazyAttribute(lambda a: website_domain(a.website))
     phone = factory.Faker("numerify", text="+1 555 ### ####")
+    phone_normalized = factory.LazyAttribute(lambda a: matching.normalize_phone(a.phone))
+    name_initials = factory.LazyAttribute(lambda a: matching.name_initials(a.normalized_name))
     city = factory.Faker("city")
     country = "United States"
     owner = factory.SubFactory(UserFactory)
@@ -104,6 +107,15 @@ class ContactFactory(DjangoModelFactory[Contact]):
     )
     job_title = factory.Faker("job")
     business_phone = factory.Faker("numerify", text="+1 555 ### ####")
+    name_key = factory.LazyAttribute(lambda c: matching.person_name_key(c.first_name, c.last_name))
+    email_domain = factory.LazyAttribute(lambda c: matching.email_domain(c.email))
+    mobile_phone = ""
+    business_phone_normalized = factory.LazyAttribute(
+        lambda c: matching.normalize_phone(c.business_phone)
+    )
+    mobile_phone_normalized = factory.LazyAttribute(
+        lambda c: matching.normalize_phone(c.mobile_phone)
+    )
     account = None
     owner = factory.SubFactory(UserFactory)
 

@@ -9,6 +9,7 @@ from crm.services.deletion import record_delete
 from crm.services.errors import AccountNameRequiredError
 from crm.services.fields import (
     ACCOUNT_FIELDS,
+    ACCOUNT_MATCH_FIELDS,
     account_match_keys,
     check_fields,
     record_fields_update,
@@ -17,7 +18,7 @@ from crm.services.fields import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
 
-MATCH_FIELDS = ("normalized_name", "website_domain")
+MATCH_FIELDS = ACCOUNT_MATCH_FIELDS
 
 
 def account_create(*, owner: User, name: str, **fields: Any) -> Account:

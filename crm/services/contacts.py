@@ -9,6 +9,7 @@ from crm.services.deletion import record_delete
 from crm.services.errors import ContactLastNameRequiredError
 from crm.services.fields import (
     CONTACT_FIELDS,
+    CONTACT_MATCH_FIELDS,
     check_fields,
     contact_match_keys,
     record_fields_update,
@@ -17,7 +18,7 @@ from crm.services.fields import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, User
 
-MATCH_FIELDS = ("email_normalized", "full_name_normalized")
+MATCH_FIELDS = CONTACT_MATCH_FIELDS
 
 
 def contact_create(*, owner: User, last_name: str, **fields: Any) -> Contact:

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from crm.matching import (
+    email_domain,
+    name_initials,
     normalize_company_name,
     normalize_email,
     normalize_full_name,
+    normalize_phone,
+    person_name_key,
     website_domain,
 )
 from crm.models import Account, Contact
@@ -114,14 +118,31 @@ def check_fields(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
 
 
 def account_match_keys(account: Account) -> Account:
-    """Fill the account's match columns (normalised name, website domain) in place."""
+    """Fill the account's match columns (normalised name, website domain, phone) in place."""
     account.normalized_name = normalize_company_name(account.name)
     account.website_domain = website_domain(account.website)
+    account.phone_normalized = normalize_phone(account.phone)
+    account.name_initials = name_initials(account.normalized_name)
     return account
 
 
 def contact_match_keys(contact: Contact) -> Contact:
-    """Fill the contact's match columns (lower-cased email and full name) in place."""
+    """Fill the contact's match columns (email, full name, name key, email domain, phones)."""
     contact.email_normalized = normalize_email(contact.email)
     contact.full_name_normalized = normalize_full_name(contact.first_name, contact.last_name)
+    contact.name_key = person_name_key(contact.first_name, contact.last_name)
+    contact.email_domain = email_domain(contact.email)
+    contact.business_phone_normalized = normalize_phone(contact.business_phone)
+    contact.mobile_phone_normalized = normalize_phone(contact.mobile_phone)
     return contact
+
+
+ACCOUNT_MATCH_FIELDS = ("normalized_name", "website_domain", "phone_normalized", "name_initials")
+CONTACT_MATCH_FIELDS = (
+    "email_normalized",
+    "full_name_normalized",
+    "name_key",
+    "email_domain",
+    "business_phone_normalized",
+    "mobile_phone_normalized",
+)

@@ -77,9 +77,13 @@ class QualificationSettingsForm(forms.ModelForm):
             "summarize_after_qualify",
             "detect_duplicates",
             "match_account_by_name",
+            "match_account_by_similar_name",
             "match_account_by_domain",
+            "match_account_by_phone",
             "match_contact_by_email",
+            "match_contact_by_phone",
             "match_contact_by_name",
+            "match_contact_by_reversed_name",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -205,14 +209,19 @@ class QualificationSettingsAdmin(admin.ModelAdmin):
                 "fields": [
                     "detect_duplicates",
                     "match_account_by_name",
+                    "match_account_by_similar_name",
                     "match_account_by_domain",
+                    "match_account_by_phone",
                     "match_contact_by_email",
+                    "match_contact_by_phone",
                     "match_contact_by_name",
+                    "match_contact_by_reversed_name",
                 ],
                 "description": (
                     "Before a new account or contact is created (automatic or not), existing "
                     "records that match one of the ticked rules are shown so the salesperson "
-                    "can use one of them. Detection on needs at least one rule."
+                    "can use one of them, each with the rules it matched by (“same phone”, "
+                    "“similar name 0.93 + same domain”). Detection on needs at least one rule."
                 ),
             },
         ),

@@ -105,6 +105,8 @@ class RecordPick:
     record: Any = None
     duplicates: DuplicateDecision = DuplicateDecision.NONE
     matches: list[Any] = field(default_factory=list)
+    # Why each match matched, by (record type, id): "same phone", "similar name 0.93 + ...".
+    why: dict[tuple[RecordType, int], str] = field(default_factory=dict)
     # The screens' policy found matches: the duplicate dialog asks before anything is written.
     asks: bool = False
 

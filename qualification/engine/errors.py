@@ -36,8 +36,14 @@ UNKNOWN_FIELD = "This field cannot be set when you qualify a lead."
 REQUIRED = "This field is required."
 CORRECT_THE_ERRORS = "Correct the errors below."
 DUPLICATES_FOUND = "Possible duplicates found."
-SEVERAL_ACCOUNTS_MATCH = "{count} existing accounts match {name}: open the lead to choose one."
-SEVERAL_CONTACTS_MATCH = "{count} existing contacts match {name}: open the lead to choose one."
+SEVERAL_ACCOUNTS_MATCH = (
+    "{count} existing accounts match {name}: open the lead to choose one ({why})."
+)
+SEVERAL_CONTACTS_MATCH = (
+    "{count} existing contacts match {name}: open the lead to choose one ({why})."
+)
+UNCLEAR_ACCOUNT_MATCH = "An existing account may match {name}: open the lead to check ({why})."
+UNCLEAR_CONTACT_MATCH = "An existing contact may match {name}: open the lead to check ({why})."
 
 RECORD_MODELS = {
     RecordType.ACCOUNT: Account,
@@ -114,11 +120,27 @@ class DuplicatesFoundError(QualifyError):
     message = DUPLICATES_FOUND
 
     def __init__(
-        self, *, accounts: list[Account] | None = None, contacts: list[Contact] | None = None
+        self,
+        *,
+        accounts: list[Account] | None = None,
+        contacts: list[Contact] | None = None,
+        why: dict[tuple[RecordType, int], str] | None = None,
     ) -> None:
         super().__init__()
         self.accounts = accounts or []
         self.contacts = contacts or []
+        # Why each match matched, by (record type, id).
+        self.why = why or {}
+
+    @property
+    def account_rows(self) -> list[tuple[Account, str]]:
+        """The accounts with why each matched ("similar name 0.93 + same domain")."""
+        return [(a, self.why.get((RecordType.ACCOUNT, a.pk), "")) for a in self.accounts]
+
+    @property
+    def contact_rows(self) -> list[tuple[Contact, str]]:
+        """The contacts with why each matched ("same phone")."""
+        return [(c, self.why.get((RecordType.CONTACT, c.pk), "")) for c in self.contacts]
 
 
 class NeedsReviewError(QualifyError):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from crm.matching import normalize_company_name
+from crm.matching import email_domain, normalize_company_name, person_name_key
 from crm.models import Account, Contact
 from crm.services.records import account_match_keys, contact_match_keys
 from qualification import duplicates
@@ -28,6 +28,7 @@ from qualification.duplicates import (
     ContactKeys,
     ContactMatches,
     DuplicateRules,
+    Match,
     account_keys_of,
     contact_keys_of,
 )
@@ -37,6 +38,8 @@ from qualification.engine.errors import (
     EXISTING_NOT_FOUND,
     SEVERAL_ACCOUNTS_MATCH,
     SEVERAL_CONTACTS_MATCH,
+    UNCLEAR_ACCOUNT_MATCH,
+    UNCLEAR_CONTACT_MATCH,
     DuplicatesFoundError,
     FieldProblem,
     NeedsReviewError,
@@ -69,6 +72,7 @@ def records_match(
     found, existing = duplicates.accounts_find(
         names={keys.name for keys in account_keys.values()},
         domains={keys.domain for keys in account_keys.values()},
+        phones={keys.phone for keys in account_keys.values()},
         ids={d.account.existing_id for d in live if d.account.existing_id},
         rules=rules,
         lock=lock,
@@ -80,7 +84,9 @@ def records_match(
     for decision in live:
         if decision.error is None and (decision.account.asks or decision.contact.asks):
             decision.error = DuplicatesFoundError(
-                accounts=_asked(decision.account), contacts=_asked(decision.contact)
+                accounts=_asked(decision.account),
+                contacts=_asked(decision.contact),
+                why={**decision.account.why, **decision.contact.why},
             )
 
 
@@ -94,7 +100,10 @@ def _account_keys(pick: RecordPick, rules: DuplicateRules | None) -> AccountKeys
         return AccountKeys()
     values = pick.new_values or {}
     return account_keys_of(
-        name=values.get("name", ""), website=values.get("website", ""), rules=rules
+        name=values.get("name", ""),
+        website=values.get("website", ""),
+        phone=values.get("phone", ""),
+        rules=rules,
     )
 
 
@@ -106,6 +115,7 @@ def _contact_keys(pick: RecordPick, rules: DuplicateRules | None) -> ContactKeys
         first_name=values.get("first_name", ""),
         last_name=values.get("last_name", ""),
         email=values.get("email", ""),
+        phones=(values.get("business_phone", ""), values.get("mobile_phone", "")),
         rules=rules,
     )
 
@@ -121,12 +131,14 @@ def _existing_missing(decision: LeadDecision, pick: RecordPick) -> None:
 def _decide_on_matches(
     decision: LeadDecision,
     pick: RecordPick,
-    matches: list[Any],
+    matches: list[Match],
     policy: DuplicatePolicy,
     build: Callable[[], Any],
 ) -> None:
-    """What a new record's matches mean: created anyway, asked about, linked, or review."""
-    pick.matches = matches
+    """What a new record's matches mean: created anyway, asked about, linked (bulk: a single
+    clear match), or review (several, or one that is only similar), each saying why."""
+    pick.matches = [match.record for match in matches]
+    pick.why = {(pick.record_type, match.record.pk): match.why for match in matches}
     if not matches:
         pick.record = build()
     elif pick.create_anyway or policy == DuplicatePolicy.CREATE:
@@ -134,14 +146,19 @@ def _decide_on_matches(
         pick.record = build()
     elif policy == DuplicatePolicy.ASK:
         pick.asks = True
-    elif len(matches) == 1:
-        pick.record, pick.duplicates = matches[0], DuplicateDecision.LINKED
+    elif len(matches) == 1 and matches[0].clear:
+        pick.record, pick.duplicates = matches[0].record, DuplicateDecision.LINKED
     else:
-        if pick.record_type == RecordType.ACCOUNT:
-            template, name = SEVERAL_ACCOUNTS_MATCH, str(pick.new_values.get("name"))
+        is_account = pick.record_type == RecordType.ACCOUNT
+        name = str(pick.new_values.get("name")) if is_account else _full_name(pick)
+        if len(matches) == 1:
+            template = UNCLEAR_ACCOUNT_MATCH if is_account else UNCLEAR_CONTACT_MATCH
         else:
-            template, name = SEVERAL_CONTACTS_MATCH, _full_name(pick)
-        decision.error = NeedsReviewError(template.format(count=len(matches), name=_quoted(name)))
+            template = SEVERAL_ACCOUNTS_MATCH if is_account else SEVERAL_CONTACTS_MATCH
+        why = "; ".join(f"{match.record}: {match.why}" for match in matches[:MAX_MATCHES_SHOWN])
+        decision.error = NeedsReviewError(
+            template.format(count=len(matches), name=_quoted(name), why=why)
+        )
 
 
 def _account_resolve(
@@ -171,7 +188,7 @@ def _account_resolve(
             lambda: account_match_keys(Account(**pick.new_values, owner_id=owner_id)),
         )
 
-    matches = found.for_candidate(name=keys.name, domain=keys.domain)
+    matches = found.matches_for(name=keys.name, domain=keys.domain, phone=keys.phone)
     _decide_on_matches(decision, pick, matches, policy, build)
 
 
@@ -203,14 +220,15 @@ def _contacts_match(
     live = [decision for decision in decisions if decision.error is None]
     companies = {id(d): _contact_company(d, rules) for d in live}
     candidates = [d for d in live if d.contact.creates]
+    names = {id(d): _name_key(d.contact) for d in candidates}
     found, existing = duplicates.contacts_find(
         emails={keys[id(d)].email for d in candidates},
-        names_in_accounts={
-            (d.account.record.pk, keys[id(d)].full_name)
-            for d in candidates
-            if d.account.record is not None and d.account.record.pk is not None
+        phones={phone for d in candidates for phone in keys[id(d)].phones},
+        people_in_accounts={
+            (account_id, names[id(d)]) for d in candidates for account_id in _account_ids(d)
         },
-        names_in_companies={(companies[id(d)], keys[id(d)].full_name) for d in candidates},
+        people_in_companies={(companies[id(d)], names[id(d)]) for d in candidates},
+        people_in_domains={(_email_domain(d.contact), names[id(d)]) for d in candidates},
         ids={d.contact.existing_id for d in live if d.contact.existing_id},
         rules=rules,
         lock=lock,
@@ -260,8 +278,16 @@ def _contact_resolve(
             lambda: contact_match_keys(Contact(**pick.new_values, owner_id=owner_id)),
         )
 
-    matches = found.for_candidate(
-        email=keys.email, full_name=keys.full_name, account_id=account_id, company=company
+    values = pick.new_values or {}
+    matches = found.matches_for(
+        email=keys.email,
+        phones=keys.phones,
+        first_name=values.get("first_name", "") if keys.full_name else "",
+        last_name=values.get("last_name", "") if keys.full_name else "",
+        account_id=account_id,
+        company=company,
+        company_ids=[match.pk for match in account.matches],
+        domain=_email_domain(pick),
     )
     _decide_on_matches(decision, pick, matches, policy, build)
 
@@ -301,6 +327,24 @@ def _shared(registry: dict[tuple[Any, ...], Any], keys: list[tuple[Any, ...]], b
     for key in usable:
         registry.setdefault(key, record)
     return record
+
+
+def _account_ids(decision: LeadDecision) -> list[int]:
+    """The accounts whose people the name rule compares with: the account the contact goes
+    under, else the accounts its new account matched (a typo of the company is the company)."""
+    record = decision.account.record
+    if record is not None and record.pk is not None:
+        return [record.pk]
+    return [match.pk for match in decision.account.matches]
+
+
+def _name_key(pick: RecordPick) -> str:
+    values = pick.new_values or {}
+    return person_name_key(values.get("first_name", ""), values.get("last_name", ""))
+
+
+def _email_domain(pick: RecordPick) -> str:
+    return email_domain((pick.new_values or {}).get("email", ""))
 
 
 def _quoted(name: str) -> str:

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from crm.models import Account, Contact, Opportunity
+from crm.services.fields import ACCOUNT_MATCH_FIELDS, CONTACT_MATCH_FIELDS
 from crm.services.records import STAGE_STEPS
 from leads.models import Lead
 from qualification.models import (
@@ -25,8 +26,8 @@ TARGET_MODELS: dict[str, type[models.Model]] = {
 
 # Fields the engine sets itself: never typed in by the salesperson.
 SYSTEM_FIELDS: dict[type[models.Model], frozenset[str]] = {
-    Account: frozenset({"normalized_name", "website_domain", "owner"}),
-    Contact: frozenset({"email_normalized", "full_name_normalized", "owner", "account"}),
+    Account: frozenset({*ACCOUNT_MATCH_FIELDS, "owner"}),
+    Contact: frozenset({*CONTACT_MATCH_FIELDS, "owner", "account"}),
     Opportunity: frozenset(
         {
             "owner",

@@ -94,8 +94,11 @@ def qualification_settings_validate(*, qualification_settings: QualificationSett
         )
     if s.detect_duplicates and not (
         s.match_account_by_name
+        or s.match_account_by_similar_name
         or s.match_account_by_domain
+        or s.match_account_by_phone
         or s.match_contact_by_email
+        or s.match_contact_by_phone
         or s.match_contact_by_name
     ):
         errors["detect_duplicates"].append(SETTINGS_DUPLICATES_NEED_A_RULE)

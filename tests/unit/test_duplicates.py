@@ -302,8 +302,11 @@ def test_it_builds_the_keys_the_match_rules_look_up():
 def test_it_builds_no_key_for_a_rule_that_is_off():
     rules = DuplicateRules(
         account_by_name=False,
+        account_by_similar_name=False,
         account_by_domain=False,
+        account_by_phone=False,
         contact_by_email=False,
+        contact_by_phone=False,
         contact_by_name=False,
     )
 

@@ -143,7 +143,10 @@ def test_it_refuses_duplicate_detection_without_a_rule():
             qualification_settings=QualificationSettings.load(),
             detect_duplicates=True,
             match_account_by_name=False,
+            match_account_by_similar_name=False,
             match_account_by_domain=False,
+            match_account_by_phone=False,
+            match_contact_by_phone=False,
             match_contact_by_email=False,
             match_contact_by_name=False,
         )

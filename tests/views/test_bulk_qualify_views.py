@@ -405,7 +405,10 @@ def test_the_result_says_what_the_leads_became_in_a_stable_order(sales_client, s
     assert "Opportunities</a>: 3 created" in html
     assert html.index("What the qualified leads became") < html.index("Needs review (1)")
     assert html.index("Needs review (1)") < html.index("Not qualified (1)")
-    reason = "2 existing accounts match “Twice Co”: open the lead to choose one."
+    reason = (
+        "2 existing accounts match “Twice Co”: open the lead to choose one "
+        "(Twice Co: same name; Twice Co Ltd: same name)."
+    )
     assert _issue(review, reason) in html
 
 

@@ -45,7 +45,12 @@ from crm.services.errors import (
     MergeTooManyError,
     RecordError,
 )
-from crm.services.fields import account_match_keys, contact_match_keys
+from crm.services.fields import (
+    ACCOUNT_MATCH_FIELDS,
+    CONTACT_MATCH_FIELDS,
+    account_match_keys,
+    contact_match_keys,
+)
 from crm.services.merge.pointing import lock_pointing_rows, repoint
 from crm.services.timeline import timeline_event_add
 
@@ -58,8 +63,8 @@ MATCH_KEYS: dict[type[models.Model], Callable[[Any], models.Model]] = {
     Contact: contact_match_keys,
 }
 MATCH_KEY_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Account: ("normalized_name", "website_domain"),
-    Contact: ("email_normalized", "full_name_normalized"),
+    Account: ACCOUNT_MATCH_FIELDS,
+    Contact: CONTACT_MATCH_FIELDS,
 }
 # Foreign keys of a merged record whose targets are locked before the records themselves
 # (accounts come before contacts in the lock order): the master may take one of them.

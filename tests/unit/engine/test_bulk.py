@@ -211,7 +211,8 @@ def test_it_leaves_a_lead_with_several_matches_open_for_review(salesperson):
     assert review.lead_id == lead.pk and review.label == str(lead)
     assert (
         review.reason
-        == "2 existing accounts match \u201cLitware LLC\u201d: open the lead to choose one."
+        == "2 existing accounts match \u201cLitware LLC\u201d: open the lead to choose one "
+        "(Litware: same name; Litware, Inc.: same name)."
     )
     lead.refresh_from_db()
     assert lead.state == LeadState.OPEN and lead.parent_account is None
@@ -413,7 +414,9 @@ def test_it_creates_duplicates_when_detection_is_off(salesperson):
 
 
 def test_it_respects_the_match_rule_switches(salesperson):
-    QualificationSettings.objects.filter(pk=1).update(match_account_by_name=False)
+    QualificationSettings.objects.filter(pk=1).update(
+        match_account_by_name=False, match_account_by_similar_name=False
+    )
     leads = [
         LeadFactory(owner=salesperson, company_name="Contoso", website=f"https://c{n}.example")
         for n in range(2)

@@ -50,6 +50,23 @@ def test_it_shows_the_duplicate_dialog_for_an_automatic_account(sales_client, le
     assert_nothing_written(lead, before)
 
 
+def test_the_dialog_says_why_each_record_matched(sales_client, lead, fabrikam, other_salesperson):
+    typo = AccountFactory(name="Fabrikamm", website="", phone="", owner=other_salesperson)
+    phone_twin = ContactFactory(
+        first_name="Ann", last_name="Lee", email="", business_phone="(555) 100-2000"
+    )
+
+    body = sales_client.post(qualify_url(lead), screen_post(lead), **HX).content.decode()
+
+    assert "<th>Matched by</th>" in body
+    assert f'name="duplicate_account" value="{fabrikam.pk}"' in body
+    assert '<td class="match-why">same name + same domain</td>' in body
+    assert f'name="duplicate_account" value="{typo.pk}"' in body
+    assert '<td class="match-why">similar name 0.94</td>' in body
+    assert f'name="duplicate_contact" value="{phone_twin.pk}"' in body
+    assert '<td class="match-why">same phone</td>' in body
+
+
 def test_it_links_the_duplicate_the_salesperson_uses(sales_client, lead, fabrikam):
     data = screen_post(
         lead, duplicate_action="use", duplicate_types="account", duplicate_account=fabrikam.pk

@@ -1,0 +1,69 @@
+"""Duplicate detection: the existing accounts and contacts a new record would repeat, and why.
+
+- `candidates_for_values(values=[LeadValues(...)], rules=...)`: the public question "which
+  existing records would these lead values duplicate?", each match with `why` ("same phone",
+  "similar name 0.93 + same domain"); set-based (two queries for any number of values).
+- `similarity`: the scorers without a query (`person_name_reason`, `company_name_reason`),
+  for comparing two sets of values directly (lead to lead).
+- `find`: the engine's set-based candidate search (`accounts_find`, `contacts_find`).
+- `locks`: the match-key locks that serialise writers creating records with one key.
+"""
+
+from __future__ import annotations
+
+from qualification.duplicates.candidates import Candidates, LeadValues, candidates_for_values
+from qualification.duplicates.find import (
+    LARGEST_ID,
+    MAX_MATCHES_SHOWN,
+    AccountMatches,
+    ContactMatches,
+    accounts_find,
+    contacts_find,
+)
+from qualification.duplicates.locks import (
+    LOCK_OUTSIDE_TRANSACTION,
+    AccountKeys,
+    ContactKeys,
+    MatchKeyKind,
+    account_keys_of,
+    contact_keys_of,
+    match_key_lock_id,
+    match_key_lock_ids,
+    match_keys_lock,
+)
+from qualification.duplicates.rules import NO_RULES, DuplicateRules
+from qualification.duplicates.similarity import (
+    Match,
+    company_name_reason,
+    company_name_similarity,
+    person_name_reason,
+    person_name_similarity,
+)
+
+__all__ = [
+    "LARGEST_ID",
+    "LOCK_OUTSIDE_TRANSACTION",
+    "MAX_MATCHES_SHOWN",
+    "NO_RULES",
+    "AccountKeys",
+    "AccountMatches",
+    "Candidates",
+    "ContactKeys",
+    "ContactMatches",
+    "DuplicateRules",
+    "LeadValues",
+    "Match",
+    "MatchKeyKind",
+    "account_keys_of",
+    "accounts_find",
+    "candidates_for_values",
+    "company_name_reason",
+    "company_name_similarity",
+    "contact_keys_of",
+    "contacts_find",
+    "match_key_lock_id",
+    "match_key_lock_ids",
+    "match_keys_lock",
+    "person_name_reason",
+    "person_name_similarity",
+]
