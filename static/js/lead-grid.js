@@ -2,7 +2,8 @@
 // on when it applies to what is selected and, when it does not, off with the reason (its title
 // and its description). The server still decides each lead when a command runs; without
 // JavaScript the commands stay on. Also: "All N selected · Clear selection", and the Export
-// link kept on the grid's view, sort and quick find as htmx redraws the grid.
+// link kept on the grid's view, sort and quick find as htmx redraws the grid, and the last
+// grid request asked for is the one drawn.
 (function () {
   "use strict";
 
@@ -98,6 +99,29 @@
     }
   });
 
+  // The Export link takes the grid's view, sort and quick find as it is clicked too (the grid may
+  // have been redrawn a moment ago).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-export-link]");
+    var section = grid();
+    if (link && section && section.dataset.exportUrl) { link.setAttribute("href", section.dataset.exportUrl); }
+  });
+
+  // The last grid request asked for wins: an answer to an older one (a first sort click still
+  // on its way when the second came) is not drawn, so the grid and the URL show the second.
+  // hx-sync cannot do this for links in the grid: "replace" aborts the older request and htmx
+  // logs every abort as a console error, and "queue" drops a queued request whose link the
+  // first answer removed.
+  var latest = null;
+  function forGrid(detail) { return Boolean(detail.target && detail.target.id === "lead-grid"); }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (forGrid(event.detail)) { latest = event.detail.xhr; }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (forGrid(event.detail) && latest && event.detail.xhr !== latest) { event.detail.shouldSwap = false; }
+  });
+
   document.addEventListener("htmx:load", update);
+  document.addEventListener("htmx:afterSwap", update);
   document.addEventListener("DOMContentLoaded", update);
 })();
