@@ -257,3 +257,13 @@ def test_each_user_has_their_own_columns(
     rows = _csv(client.get(EXPORT))
 
     assert rows[0] == ALL_HEADERS
+
+
+def test_the_dialog_is_a_page_without_javascript(sales_client: Client) -> None:
+    response = sales_client.get(COLUMNS, {"next": f"{GRID}?view=all"})
+
+    html = response.content.decode()
+    assert "<html" in html
+    assert "<dialog data-modal open" in html
+    assert f'<input type="hidden" name="next" value="{GRID}?view=all">' in html
+    assert f'<a class="button" href="{GRID}?view=all">Cancel</a>' in html
