@@ -51,7 +51,7 @@ test: install
 	@CHROMIUM_PATH="$$(tests/browser/find_chromium.sh)" || exit 1; export CHROMIUM_PATH; \
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The README's screenshots, into static/screenshots/: the lead form (tests/browser/readme_screenshots.py)
+# The README's screenshots, into static/screenshots/: the lead form and the lead grid (tests/browser/readme_screenshots.py)
 # and the screens whose browser tests take their own (merge, opportunity close).
 screenshots: install
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/browser/readme_screenshots.py

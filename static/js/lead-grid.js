@@ -92,6 +92,16 @@
 
   document.addEventListener("change", function (event) {
     if (!event.target.closest("#lead-grid")) { return; }
+    // Unticking one row ends "all in this view" (and "all on this page").
+    if (event.target.matches("input[data-row-select]") && !event.target.checked) {
+      var section = grid();
+      var all = section.querySelector("input[data-select-all-matching]");
+      var pageBox = section.querySelector("input[data-select-all]");
+      var banner = section.querySelector("[data-select-all-banner]");
+      if (all) { all.checked = false; }
+      if (pageBox) { pageBox.checked = false; }
+      if (banner) { banner.hidden = true; }
+    }
     update();
     if (event.target.matches("input[data-select-all-matching]") && event.target.checked) {
       var clear = grid().querySelector("[data-clear-selection]");

@@ -216,6 +216,13 @@ def test_select_all_in_the_view_says_all_selected_and_clears(
     expect_on(page, "Disqualify")
     expect_off(page, "Reactivate", "Select closed leads to reactivate")
 
+    # Unticking a row ends "all in this view"; select all again, then Clear selection.
+    grid.get_by_role("checkbox", name=re.compile(r"^Select (?!all)")).first.uncheck()
+    expect(bar).to_contain_text("9 selected")
+    expect(grid.locator("[data-select-all-banner]")).to_be_hidden()
+    page.get_by_role("checkbox", name="Select all on this page").check()
+    grid.get_by_role("checkbox", name="Select all 12 leads in this view").check()
+    expect(bar).to_contain_text("12 selected")
     grid.get_by_role("button", name="Clear selection").click()
     expect(grid.get_by_role("checkbox", checked=True)).to_have_count(0)
     expect(grid.locator("[data-select-all-banner]")).to_be_hidden()
