@@ -51,9 +51,9 @@ test: install
 	@CHROMIUM_PATH="$$(tests/browser/find_chromium.sh)" || exit 1; export CHROMIUM_PATH; \
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The README's screenshots, into static/screenshots/: the lead form (tests/browser/readme_screenshots.py)
-# and the screens whose browser tests take their own (merge, opportunity close, the qualify's
-# merge preview, undo qualification).
+# The README's screenshots, into static/screenshots/: the lead form and the lead grid
+# (tests/browser/readme_screenshots.py) and the screens whose browser tests take their own
+# (merge, opportunity close, the qualify's merge preview, undo qualification).
 screenshots: install
 	DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/browser/readme_screenshots.py
 	SCREENSHOT_DIR=static/screenshots DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q \

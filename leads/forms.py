@@ -14,6 +14,7 @@ from crm.lookup import LookupSelect
 from crm.models import Account, Contact
 from crm.money import MoneyField
 from leads import selectors
+from leads.columns import LEAD_COLUMNS
 from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
 from leads.selectors import LEAD_VIEWS, QUICK_FIND_MAX_LENGTH
 from leads.services import LEAD_FORM_FIELDS, QUALIFY_STAGE_FIELDS, MergeOutcome
@@ -265,3 +266,14 @@ class LeadMergeForm(forms.Form):
             for key, value in self.cleaned_data.items()
             if key.startswith("field-") and value is not None
         }
+
+
+class LeadColumnsForm(forms.Form):
+    """The grid's Edit columns dialog: tick the columns to show (Name always shows)."""
+
+    columns = forms.MultipleChoiceField(
+        choices=[(column.key, column.label) for column in LEAD_COLUMNS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Columns",
+    )

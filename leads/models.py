@@ -302,3 +302,21 @@ class LeadOrigin(models.Model):
 
     def __str__(self) -> str:
         return f"Originating lead {self.lead_id}"
+
+
+class LeadGridColumns(models.Model):
+    """The lead grid's columns one user chose (keys of leads.columns.LEAD_COLUMNS, in the
+    grid's order). No row: the default columns."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_grid_columns"
+    )
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lead grid columns"
+        verbose_name_plural = "lead grid columns"
+
+    def __str__(self) -> str:
+        return f"Lead grid columns of user {self.user_id}"

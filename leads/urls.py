@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leads.views import bulk, commands, detail, duplicates, grid
+from leads.views import bulk, commands, detail, duplicates, export, grid
 
 app_name = "leads"
 urlpatterns = [
     path("", grid.lead_list, name="lead-list"),
     path("new/", detail.lead_create, name="lead-create"),
+    path("export/", export.lead_export, name="lead-export"),
+    path("columns/", export.lead_columns, name="lead-columns"),
     path("bulk-disqualify/", bulk.lead_bulk_disqualify, name="lead-bulk-disqualify"),
     path("bulk-reactivate/", bulk.lead_bulk_reactivate, name="lead-bulk-reactivate"),
     path("bulk-delete/", bulk.lead_bulk_delete, name="lead-bulk-delete"),

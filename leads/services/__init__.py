@@ -4,6 +4,7 @@ every caller uses are here."""
 
 from __future__ import annotations
 
+from leads.services.columns import lead_grid_columns_save
 from leads.services.delete import lead_delete, leads_delete
 from leads.services.disqualify import lead_disqualify, lead_disqualify_refusal, leads_disqualify
 from leads.services.edit import (
@@ -74,6 +75,7 @@ __all__ = [
     "lead_delete",
     "lead_disqualify",
     "lead_disqualify_refusal",
+    "lead_grid_columns_save",
     "lead_qualify_stage_update",
     "lead_reactivate",
     "lead_update",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,10 +10,12 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from crm.grids import PAGE_SIZES, Column, header_cells, page_size
+from crm.grids import PAGE_SIZES, header_cells, page_size
 from crm.http import HtmxHttpRequest, render_page, search_text
 from crm.pagination import DeferredJoinPaginator
 from leads import selectors
+from leads.columns import lead_grid_column_keys, visible_columns
+from leads.models import Lead
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -20,20 +23,25 @@ DEFAULT_PAGE_SIZE = 50
 # The grid ------------------------------------------------------------------------------------
 
 
-LEAD_COLUMNS = (
-    Column("name", "Name"),
-    Column("topic", "Topic"),
-    Column("company_name", "Company Name"),
-    Column("email", "Email"),
-    Column("business_phone", "Business Phone"),
-    Column("status_reason", "Status Reason"),
-    Column("owner", "Owner"),
-    Column("created_at", "Created On"),
-)
+# What the rows of each view can be: "Select all N leads in this view" enables the commands of
+# that state (the services refuse, one by one, what they cannot do).
+VIEW_STATES = {
+    selectors.LeadView.MY_OPEN: "open",
+    selectors.LeadView.OPEN: "open",
+    selectors.LeadView.CLOSED: "closed",
+}
 
 
-def grid_url(**params: Any) -> str:
-    """The grid's URL with the given parameters; defaults are left out to keep URLs short."""
+@dataclass(frozen=True)
+class Row:
+    lead: Lead
+    can_change: bool  # qualify, disqualify, reactivate
+    can_delete: bool
+
+
+def grid_url(*, url_name: str = "leads:lead-list", **params: Any) -> str:
+    """The grid's URL (or the export's, `url_name`) with the given parameters; defaults are
+    left out to keep URLs short."""
     defaults = {
         "view": selectors.DEFAULT_VIEW,
         "q": "",
@@ -42,7 +50,7 @@ def grid_url(**params: Any) -> str:
         "per_page": DEFAULT_PAGE_SIZE,
     }
     kept = {key: value for key, value in params.items() if value != defaults.get(key)}
-    url = reverse("leads:lead-list")
+    url = reverse(url_name)
     return f"{url}?{urlencode(kept)}" if kept else url
 
 
@@ -53,26 +61,40 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     per_page = page_size(request, DEFAULT_PAGE_SIZE)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
     page = DeferredJoinPaginator(leads, per_page).get_page(request.GET.get("page"))
+    columns = visible_columns(lead_grid_column_keys(user=request.user), sort)
     base = {"view": view.value, "q": query, "per_page": per_page}
     here = {**base, "sort": sort}
     return {
+        "rows": _rows(request, page),
+        "columns": columns,
+        "view_states": VIEW_STATES.get(view, "any"),
         "page_title": view.label,
         "view": view,
         "views": selectors.LEAD_VIEWS,
         "query": query,
         "sort": sort,
+        "sort_key": sort.removeprefix("-"),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "page_obj": page,
-        "header": header_cells(
-            LEAD_COLUMNS, sort, lambda next_sort: grid_url(**base, sort=next_sort)
-        ),
+        "header": header_cells(columns, sort, lambda next_sort: grid_url(**base, sort=next_sort)),
         "grid_url": grid_url(**here, page=page.number),
         "previous_url": grid_url(**here, page=page.number - 1) if page.has_previous() else "",
         "next_url": grid_url(**here, page=page.number + 1) if page.has_next() else "",
         "size_urls": [(size, grid_url(**{**here, "per_page": size})) for size in PAGE_SIZES],
         "list_url": reverse("leads:lead-list"),
+        "export_url": grid_url(url_name="leads:lead-export", view=view.value, q=query, sort=sort),
     }
+
+
+def _rows(request: HtmxHttpRequest, page: Any) -> list[Row]:
+    """The page's leads with what the user may do to each (the command bar enables its commands
+    from these; the services decide again when a command runs)."""
+    user = request.user
+    return [
+        Row(lead, selectors.lead_can_change(user, lead), selectors.lead_can_delete(user, lead))
+        for lead in page
+    ]
 
 
 @require_GET

@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from qualification.management.commands.load_demo_data import DEMO_USERS
 from tests.factories import AccountFactory, ContactFactory, LeadFactory, UserFactory
 
 pytestmark = [
@@ -62,3 +65,53 @@ def test_lead_form_with_the_flyout(page: Page, live_server, login):
     page.evaluate("window.scrollTo(0, 0)")
 
     shoot(page, "lead-form-flyout.png")
+
+
+def _demo_login(page: Page, live_server, username: str = "dana") -> None:
+    """The demo data (`make run` loads the same) and its salesperson signed in."""
+    call_command("load_demo_data", stdout=StringIO(), stderr=StringIO())
+    password = next(user.password for user in DEMO_USERS if user.username == username)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My Open Leads")).to_be_visible(timeout=30_000)
+
+
+def test_lead_grid(page: Page, live_server):
+    """All Leads at 1280 px: every column on screen, two leads ticked, the command bar saying
+    what applies."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _demo_login(page, live_server)
+    page.goto(f"{live_server.url}/leads/?view=all")
+    grid = page.get_by_role("region", name="All Leads")
+    expect(grid).to_be_visible(timeout=30_000)
+    boxes = grid.get_by_role("checkbox", name=re.compile(r"^Select (?!all)"))
+    boxes.nth(1).check()
+    boxes.nth(2).check()
+    expect(page.get_by_role("toolbar", name="Command bar")).to_contain_text("2 selected")
+    page.wait_for_load_state("networkidle")
+
+    shoot(page, "lead-grid.png")
+
+
+def test_lead_grid_on_a_phone(page: Page, live_server):
+    page.set_viewport_size({"width": 390, "height": 844})
+    _demo_login(page, live_server)
+    page.get_by_role("region", name="My Open Leads").get_by_role(
+        "checkbox", name=re.compile(r"^Select (?!all)")
+    ).first.check()
+    page.evaluate("window.scrollTo(0, 0)")
+
+    shoot(page, "lead-grid-phone.png")
+
+
+def test_lead_grid_columns(page: Page, live_server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _demo_login(page, live_server)
+    page.get_by_role("toolbar", name="Command bar").get_by_role("link", name="Edit columns").click()
+    dialog = page.get_by_role("dialog", name="Edit columns")
+    dialog.get_by_role("checkbox", name="Topic").uncheck()
+    dialog.get_by_role("checkbox", name="Business Phone").uncheck()
+
+    shoot(page, "lead-grid-columns.png")

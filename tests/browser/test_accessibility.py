@@ -1,6 +1,7 @@
 """axe-core (bundled by axe-playwright-python, so it runs offline) on the everyday screens: the
-lead grid, the lead form with its flyout, the Qualify side pane, the duplicate dialog and the
-admin settings page. None may have a serious or critical violation."""
+lead grid (a table on a laptop, cards on a phone, with its Edit columns dialog), the lead form
+with its flyout, the Qualify side pane, the duplicate dialog and the admin settings page. None
+may have a serious or critical violation."""
 
 from __future__ import annotations
 
@@ -46,6 +47,36 @@ def test_the_lead_grid(page: Page, live_server, login, salesperson, lead, viewpo
     LeadFactory.create_batch(5, owner=salesperson)
     login(salesperson)
     page.get_by_role("checkbox", name="Select Nina Novak").check()
+
+    assert_no_serious_violations(page)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280x800", "390x844"])
+def test_the_lead_grid_with_every_lead_selected_and_commands_off(
+    page: Page, live_server, login, salesperson, viewport
+):
+    """The phone's cards, "All N selected · Clear selection" and the commands that say why
+    they are off (aria-disabled with a description)."""
+    page.set_viewport_size(viewport)
+    LeadFactory.create_batch(12, owner=salesperson)
+    login(salesperson)
+    page.goto(f"{live_server.url}/leads/?per_page=10")
+    page.get_by_role("checkbox", name="Select all on this page").check()
+    page.get_by_role("checkbox", name="Select all 12 leads in this view").check()
+    expect(page.get_by_role("button", name="Clear selection")).to_be_visible()
+    expect(
+        page.get_by_role("toolbar", name="Command bar").get_by_role("button", name="Reactivate")
+    ).to_have_accessible_description("Select closed leads to reactivate")
+
+    assert_no_serious_violations(page)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280x800", "390x844"])
+def test_the_edit_columns_dialog(page: Page, live_server, login, salesperson, lead, viewport):
+    page.set_viewport_size(viewport)
+    login(salesperson)
+    page.get_by_role("toolbar", name="Command bar").get_by_role("link", name="Edit columns").click()
+    expect(page.get_by_role("dialog", name="Edit columns")).to_be_visible()
 
     assert_no_serious_violations(page)
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 URL = reverse("leads:lead-list")
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "lead-grid"}
 # The grid's queries whatever the page size: session, user, the user's permissions and group
-# permissions (the New command), the row count and one page of rows with their owners.
-GRID_QUERIES = 6
+# permissions (the New command), the row count, one page of rows with their owners and the
+# user's choice of columns.
+GRID_QUERIES = 7
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +207,10 @@ def test_it_wires_the_command_bar_to_the_selection(sales_client: Client) -> None
 
     bulk_qualify = reverse("qualification:bulk-qualify")
     assert f'formaction="{bulk_qualify}"' in html
-    assert f'hx-post="{bulk_qualify}" hx-target="#modal-root">Qualify</button>' in html
+    assert (
+        f'hx-post="{bulk_qualify}" hx-target="#modal-root" data-needs="open" data-verb="qualify">'
+        "Qualify</button>"
+    ) in html
     for name in (
         "lead-bulk-disqualify",
         "lead-bulk-reactivate",
