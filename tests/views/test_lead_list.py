@@ -209,7 +209,9 @@ def test_it_wires_the_command_bar_to_the_selection(sales_client: Client) -> None
     assert f'hx-post="{bulk_qualify}" hx-target="#modal-root">Qualify</button>' in html
     for name in ("lead-bulk-disqualify", "lead-bulk-reactivate", "lead-bulk-delete"):
         assert f'formaction="{reverse(f"leads:{name}")}"' in html
-    assert html.count('form="lead-selection"') == 4
+    bulk_undo = reverse("qualification:bulk-undo")
+    assert f'hx-post="{bulk_undo}" hx-target="#modal-root">Undo qualification</button>' in html
+    assert html.count('form="lead-selection"') == 5
 
 
 def test_it_answers_htmx_with_the_grid_alone(sales_client: Client, salesperson: User) -> None:
