@@ -218,7 +218,12 @@ def test_it_wires_the_command_bar_to_the_selection(sales_client: Client) -> None
         "lead-bulk-delete",
     ):
         assert f'formaction="{reverse(f"leads:{name}")}"' in html
-    assert html.count('form="lead-selection"') == 5
+    bulk_undo = reverse("qualification:bulk-undo")
+    assert (
+        f'hx-post="{bulk_undo}" hx-target="#modal-root" data-needs="closed" data-verb="undo">'
+        "Undo qualification</button>"
+    ) in html
+    assert html.count('form="lead-selection"') == 6
 
 
 def test_it_answers_htmx_with_the_grid_alone(sales_client: Client, salesperson: User) -> None:
