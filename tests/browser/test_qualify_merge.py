@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from leads.models import Lead, LeadState
 from qualification.models import CreationMode, Experience, LinkedFieldChange
 from tests.browser.screenshots import SCREEN, screenshot
+from tests.browser.test_accessibility import assert_no_serious_violations
 from tests.browser.test_qualify import configure, open_qualify
 from tests.factories import AccountFactory, LeadFactory
 
@@ -72,6 +73,7 @@ def test_the_pane_previews_the_picked_account_and_takes_a_per_field_choice(
     city.get_by_role("combobox").select_option(label="Keep existing")
     expect(city).to_contain_text("Keeps the existing value")
     expect(preview).to_contain_text("2 fields will change")  # phone and website
+    assert_no_serious_violations(page)
     page.set_viewport_size(SCREEN)
     preview.scroll_into_view_if_needed()
     screenshot(page, "qualify-merge-preview")

@@ -225,6 +225,9 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
     "qualify-record-search": lambda w: reverse(
         "qualification:qualify-record-search", args=[w.lead.pk, "account"]
     ),
+    "qualify-merge-preview": lambda w: reverse(
+        "qualification:qualify-merge-preview", args=[w.lead.pk, "account"]
+    ),
     "lead-qualified": _qualified_page_url,
     "bulk-job-detail": _job("failed_job"),
     "bulk-job-progress": lambda w: reverse(
@@ -402,6 +405,12 @@ OTHERS: dict[str, Request] = {
             "qualification:qualify-record-search", args=[w.others_lead.pk, "account"]
         ),
     ),
+    "qualify-merge-preview": Request(
+        "get",
+        lambda w: reverse(
+            "qualification:qualify-merge-preview", args=[w.others_lead.pk, "account"]
+        ),
+    ),
     "lead-qualified-page": Request("get", _others_qualified_page_url),
     "bulk-job-detail": Request("get", _job("others_job")),
     "bulk-job-progress": Request(
@@ -510,6 +519,7 @@ GET_ONLY = {
         "lead-lookup",
         "qualify-opportunity-form",
         "qualify-record-search",
+        "qualify-merge-preview",
         "lead-qualified",
         "bulk-job-progress",
         "account-list",

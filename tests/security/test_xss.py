@@ -446,6 +446,23 @@ PAGES: dict[str, Page] = {
         (CONTACT_FIRST, CONTACT_LAST, ACCOUNT_NAME),
         htmx=True,
     ),
+    # The merge preview of Use existing: the account's values, the lead's, and a posted field
+    # name reflected in its error.
+    "merge-preview": Page(
+        lambda w: (
+            reverse("qualification:qualify-merge-preview", args=[w.open_lead.pk, "account"])
+            + "?"
+            + urlencode(
+                {
+                    "account-existing": w.account.pk,
+                    "account-merge-record": w.account.pk,
+                    f"account-merge-{w.p(QUERY)}": "take",
+                }
+            )
+        ),
+        (ACCOUNT_NAME, ACCOUNT_PHONE, ACCOUNT_CITY, LEAD["company_name"], QUERY),
+        htmx=True,
+    ),
     "duplicate-dialog": Page(
         qualify_page,
         (LEAD["company_name"], LEAD["first_name"], LEAD["last_name"], LEAD["email"]),
