@@ -217,6 +217,7 @@ GET_PAGES: dict[str, Callable[[World], str]] = {
     "lead-stage-edit": _lead("lead-stage-edit"),
     "lead-disqualify": _lead("lead-disqualify"),
     "lead-delete": _lead("lead-delete"),
+    "lead-duplicates": _lead("lead-duplicates"),
     "lead-lookup": lambda w: reverse("leads:lead-lookup", args=["account"]),
     "lead-qualify": lambda w: reverse("qualification:lead-qualify", args=[w.lead.pk]),
     "qualify-opportunity-form": lambda w: reverse(
@@ -488,6 +489,7 @@ POST_ONLY: dict[str, Callable[[World], str]] = {
     "lead-bulk-disqualify": _named("leads:lead-bulk-disqualify"),
     "lead-bulk-reactivate": _named("leads:lead-bulk-reactivate"),
     "lead-bulk-delete": _named("leads:lead-bulk-delete"),
+    "lead-bulk-duplicates": _named("leads:lead-bulk-duplicates"),
     "bulk-qualify": _named("qualification:bulk-qualify"),
     "opportunity-stage-next": _opportunity("opportunity-stage-next"),
     "opportunity-stage-previous": _opportunity("opportunity-stage-previous", "close_opportunity"),
@@ -554,6 +556,7 @@ GET_AND_POST = {
         "lead-stage-edit",
         "lead-disqualify",
         "lead-delete",
+        "lead-duplicates",
         "lead-qualify",
         "bulk-job-detail",
         "opportunity-stage-edit",
