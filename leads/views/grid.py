@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from crm.grids import PAGE_SIZES, Column, header_cells, page_size
 from crm.http import HtmxHttpRequest, render_page, search_text
-from crm.pagination import DeferredJoinPaginator
+from crm.pagination import CappedCountPaginator
 from leads import selectors
 
 DEFAULT_PAGE_SIZE = 50
@@ -52,7 +52,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
     per_page = page_size(request, DEFAULT_PAGE_SIZE)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
-    page = DeferredJoinPaginator(leads, per_page).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(leads, per_page).get_page(request.GET.get("page"))
     base = {"view": view.value, "q": query, "per_page": per_page}
     here = {**base, "sort": sort}
     return {
