@@ -229,10 +229,11 @@ class Generator:
 
     def leads(self, owners: list[Any]) -> list[dict[str, Any]]:
         from crm.models import Need, PurchaseProcess, PurchaseTimeframe
-        from leads.models import LeadSource, Rating
+        from leads.models import LeadSource, Rating, owner_sort_key, phone_digits
 
         rng = self.rng
         owner_ids = [owner.pk for owner in owners]
+        owner_sort = {owner.pk: owner_sort_key(owner) for owner in owners}
         weights = [share for *_rest, share in SALES_USERS]
         rows = []
         for lead_id in range(1, self.lead_count + 1):
@@ -281,6 +282,9 @@ class Generator:
         # Drawn apart (bench/qualification_history.py), so that the rows above stay as they were.
         outcomes = LeadOutcomes()
         for row in rows:
+            # The stored copies Lead.save() keeps (COPY bypasses it).
+            row["phone_digits"] = phone_digits(row["business_phone"], row["mobile_phone"])
+            row["owner_sort"] = owner_sort[row["owner_id"]]
             row["lead_source"] = outcomes.source(row["state"])
             row["closed_at"] = outcomes.closed_at(row["state"], row["created_at"], self.now)
             if row["closed_at"]:
