@@ -44,7 +44,7 @@ class CappedCountPaginator(DeferredJoinPaginator):
     def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap or COUNT_CAP
-        self.reach = cap
+        self.reach = self.cap
 
     def get_page(self, number: Any) -> Page:
         try:

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from crm.models import Account, Contact
 from crm.selectors import MANAGE_ALL_PERMISSION, owner_or_manager
-from leads import lookups  # noqa: F401 (registers the `in_array` lookup)
 from leads.filters import lead_filter_split
 from leads.models import NOT_A_DIGIT, Lead, LeadState
 
@@ -120,21 +119,26 @@ def _quick_find_filter(query: str) -> Q:
     """Case-insensitive "begins with" on first, last and full name, email, phone, company and
     the owner's name; phone-like text also matches the digits anywhere in either phone.
 
-    Each branch has an index on PostgreSQL (migrations 0003 and 0007), and the owners are one
-    array of ids (`= ANY(ARRAY(SELECT ...))`), so the OR stays a bitmap of index scans."""
-    owners = (
+    Each branch has an index on PostgreSQL (migrations 0003 and 0007), so the OR stays a
+    bitmap of index scans. The owners are read first (one small query): their ids as values
+    give the planner real statistics, and a text no owner's name begins with (most) adds no
+    branch at all. As a subquery the planner could not tell how many leads it matches and took
+    the whole table for it, reading every lead for a rare text (seconds at 1,000,000 leads).
+    """
+    owners = list(
         get_user_model()
         .objects.annotate(search_name=Concat("first_name", Value(" "), "last_name"))
         .filter(_names_begin_with(query))
-        .values("pk")
+        .values_list("pk", flat=True)
     )
     found = (
         _names_begin_with(query)
         | Q(email__istartswith=query)
         | Q(business_phone__istartswith=query)
         | Q(company_name__istartswith=query)
-        | Q(owner__in_array=owners)
     )
+    if owners:
+        found |= Q(owner_id__in=owners)
     digits = NOT_A_DIGIT.sub("", query)
     if PHONE_TEXT.fullmatch(query) and len(digits) >= PHONE_MIN_DIGITS:
         found |= Q(phone_digits__contains=digits)

@@ -87,3 +87,11 @@ def test_it_counts_in_one_query_of_at_most_the_cap(django_assert_num_queries):
     count_sql = captured.captured_queries[0]["sql"]
     assert "LIMIT 4" in count_sql
     assert "JOIN" not in count_sql and "ORDER BY" not in count_sql
+
+
+def test_it_counts_to_the_cap_before_any_page_is_asked_for():
+    LeadFactory.create_batch(7)
+
+    paginator = CappedCountPaginator(Lead.objects.order_by("-id"), 2, cap=5)
+
+    assert (paginator.count, paginator.count_label) == (6, "5+")

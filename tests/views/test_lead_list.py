@@ -18,6 +18,9 @@ HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "lead-grid"}
 # The grid's queries whatever the page size: session, user, the user's permissions and group
 # permissions (the New command), the row count and one page of rows with their owners.
 GRID_QUERIES = 6
+# With quick find text, one more first: the owners whose name begins with it (their ids go into
+# the search as values, which PostgreSQL plans far better than a subquery at 1,000,000 leads).
+QUICK_FIND_QUERIES = GRID_QUERIES + 1
 
 
 @pytest.fixture(autouse=True)
@@ -252,7 +255,7 @@ def test_it_runs_the_same_queries_for_a_quick_find(
 ) -> None:
     LeadFactory.create_batch(30, owner=salesperson, company_name="Contoso")
 
-    with django_assert_num_queries(GRID_QUERIES):
+    with django_assert_num_queries(QUICK_FIND_QUERIES):
         response = sales_client.get(URL, {"q": "cont", "per_page": 25})
 
     assert len(_rows(response)) == 25
@@ -325,7 +328,7 @@ def test_it_runs_the_same_queries_for_each_find_and_sort(
     LeadFactory.create_batch(15, owner=salesperson, business_phone="+1 206 555 4049")
     LeadFactory.create_batch(15, owner=other_salesperson, first_name="Jo", qualified=True)
 
-    with django_assert_num_queries(GRID_QUERIES):
+    with django_assert_num_queries(QUICK_FIND_QUERIES if "q" in params else GRID_QUERIES):
         response = sales_client.get(URL, {**params, "per_page": 10})
 
     assert response.status_code == 200
