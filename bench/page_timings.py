@@ -1,15 +1,18 @@
-"""Server time per page at 100,000 leads: the lead grid (each view, sorted, quick find, deep
-pages), the lead form and the Insights page (each period, everyone's and one owner's, the
+"""Server time per page at 100,000 to 1,000,000 leads: the lead grid (every view, every view
+sorted by every column both ways, quick find by name, email, company, phone digits and owner,
+deep pages), the lead form and the Insights page (each period, everyone's and one owner's, the
 htmx figures), through Django's test Client against the real URLs and middleware.
 
 Not a test. It reads the `crm_load` database that bench/load_data.py fills (run that first):
 
     .venv/bin/python bench/load_data.py
     .venv/bin/python bench/page_timings.py                 # 30 timed requests per page
-    .venv/bin/python bench/page_timings.py --compare       # today's code and the proposed pager
+    .venv/bin/python bench/page_timings.py --compare       # exact counts against capped ones
     .venv/bin/python bench/page_timings.py --repeat 50 --warmup 5 --only "quick find"
     .venv/bin/python bench/page_timings.py --explain       # EXPLAIN each page's slowest query
     .venv/bin/python bench/page_timings.py --only insights # the Insights page alone
+    .venv/bin/python bench/page_timings.py --skip insights --json run1.json
+    .venv/bin/python bench/page_timings.py --summarize run1.json run2.json run3.json
 
 Settings are production-like (DEBUG off, manifest static files collected into a temporary
 directory, database sessions), signed in as a salesperson (sales1, who owns a fifth of the
@@ -20,13 +23,18 @@ first `--warmup` rounds are not timed. The table gives per page the median and 9
 of the whole request (middleware, view, queries, template), the median time spent in SQL and
 in this process's CPU, the queries per page (CaptureQueriesContext) and the leads matched.
 
-The grid pages its leads through crm.pagination.DeferredJoinPaginator (today's code); --plain
-times it with Django's plain Paginator instead (patched in here), --compare times both.
+The grid pages its leads through crm.pagination.CappedCountPaginator (today's code: the
+deferred-join pager, counting at most 10,000 rows); --plain times it with Django's plain
+Paginator instead (an exact count, OFFSET over the full rows; patched in here), --compare the
+deferred-join pager with an exact count against today's. --json writes each page's figures to a
+file; --summarize reads such files (one per run) and prints, per group of pages, the slowest
+and the fastest page's median: the smallest and the median over the runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -45,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load_data import LOAD_DATABASE, database_url, django_setup
 
-from crm.pagination import DeferredJoinPaginator
+from crm.pagination import CappedCountPaginator, DeferredJoinPaginator
 
 TARGET_MS = 50.0
 INSIGHTS_TARGET_MS = 100.0
@@ -54,10 +62,29 @@ MANAGER = "manager"
 ALL_DATA_DAYS = 182  # load_data.py CREATED_OVER_DAYS
 COMMON_PREFIX = "Jo"
 DEEP_PAGE = 800  # 50 rows a page: rows 39,951 to 40,000
-NOW, PROPOSED = "plain", "deferred"  # the plain pager, and the one the grid uses
-
-
-PAGINATORS = {NOW: Paginator, PROPOSED: DeferredJoinPaginator}
+PAST_CAP_PAGE = 201  # 50 rows a page: the first page past the 10,000 the count reads
+# The pagers: Django's plain one, the deferred join with an exact count, the grid's (capped).
+PLAIN, EXACT, CAPPED = "plain", "exact", "capped"
+PAGINATORS = {PLAIN: Paginator, EXACT: DeferredJoinPaginator, CAPPED: CappedCountPaginator}
+# Groups of pages in the summary, in its order.
+VIEWS, SORTS, FINDS, DEEP, FORMS, INSIGHTS = (
+    "Views, default sort",
+    "Every view sorted by every column, both ways",
+    "Quick find",
+    "Deep pages and page sizes",
+    "Lead forms",
+    "Insights",
+)
+SORT_LABELS = {
+    "name": "Name",
+    "topic": "Topic",
+    "company_name": "Company Name",
+    "email": "Email",
+    "business_phone": "Business Phone",
+    "status_reason": "Status Reason",
+    "owner": "Owner",
+    "created_at": "Created On",
+}
 
 
 @dataclass
@@ -65,6 +92,7 @@ class Page:
     label: str
     url: str
     kind: str  # "grid", "form" or "insights"
+    group: str = ""
     grid: dict[str, str] = field(default_factory=dict)  # the grid's GET parameters
     user: str = SALESPERSON  # who is signed in
     headers: dict[str, str] = field(default_factory=dict)
@@ -79,7 +107,7 @@ class Samples:
     sql_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     query_counts: set[int] = field(default_factory=set)
-    slowest: tuple[float, str] = (0.0, "")
+    slowest: tuple[float, str, object] = (0.0, "", None)
 
     @property
     def median(self) -> float:
@@ -105,7 +133,7 @@ class SqlTimer:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self.slowest = (0.0, "")
+        self.slowest: tuple[float, str, object] = (0.0, "", None)
 
     def __call__(self, execute: Callable, sql: str, params: object, many: bool, context: dict):
         started = time.perf_counter()
@@ -115,14 +143,42 @@ class SqlTimer:
             elapsed = time.perf_counter() - started
             self.seconds += elapsed
             if elapsed > self.slowest[0]:
-                self.slowest = (elapsed, sql)
+                self.slowest = (elapsed, sql, params)
 
 
-def _grid(label: str, **params: str) -> Page:
+def _grid(label: str, group: str, **params: str) -> Page:
     from django.urls import reverse
 
     url = reverse("leads:lead-list")
-    return Page(label, f"{url}?{urlencode(params)}" if params else url, "grid", params)
+    return Page(label, f"{url}?{urlencode(params)}" if params else url, "grid", group, params)
+
+
+def _quick_finds() -> list[tuple[str, str]]:
+    """(what it finds, the text): a common prefix, a rare one, phone digits written as people
+    write them (a number matching about a hundred leads, one matching one), the digits every
+    phone has, and owners' names (sales1's first name, a last name, a full name)."""
+    from django.contrib.auth.models import User
+
+    from leads.models import Lead, LeadState
+
+    open_leads = Lead.objects.filter(state=LeadState.OPEN).order_by("pk")
+    middle = open_leads[open_leads.count() // 2]
+    rare = middle.email.split("@")[0] + "@"
+    digits = middle.phone_digits.split()[0] if middle.phone_digits else "2065554049"
+    whole = f"({digits[-10:-7]}) {digits[-7:-4]}-{digits[-4:]}"  # "(206) 555-4049"
+    tail = f"{digits[-7:-4]}-{digits[-4:]}"  # "555-4049"
+    dana = User.objects.get(username=SALESPERSON)
+    other = User.objects.get(username="sales3")
+    return [
+        ("a common prefix", COMMON_PREFIX),
+        ("a rare prefix", rare),
+        ("phone digits, 7", tail),
+        ("a whole phone number", whole),
+        ("phone digits every lead has", digits[-7:-4]),
+        ("an owner's first name", dana.first_name),
+        ("an owner's last name", other.last_name.lower()),
+        ("an owner's full name", other.get_full_name()),
+    ]
 
 
 def _pages(user) -> list[Page]:
@@ -131,38 +187,44 @@ def _pages(user) -> list[Page]:
     from leads.models import Lead, LeadState
     from leads.selectors import LeadView
 
-    pages = [_grid(f"{LeadView.MY_OPEN.label} (default view)")]
-    pages += [_grid(view.label, view=view.value) for view in LeadView if view != LeadView.MY_OPEN]
-    for sort, label in (
-        ("name", "Name ascending"),
-        ("-topic", "Topic descending"),
-        ("company_name", "Company Name ascending"),
-        ("email", "Email ascending"),
-        ("-business_phone", "Business Phone descending"),
-        ("status_reason", "Status Reason ascending"),
-        ("owner", "Owner ascending"),
-        ("created_at", "Created On ascending"),
-    ):
-        pages.append(_grid(f"Open Leads by {label}", view="open", sort=sort))
-    pages.append(_grid("My Open Leads by Status Reason", sort="status_reason"))
-    pages.append(
-        _grid("Closed Leads by Status Reason descending", view="closed", sort="-status_reason")
-    )
-    pages.append(_grid("All Leads by Owner descending", view="all", sort="-owner"))
-
-    # A rare prefix: one open lead's email up to the @ (a handful of matches at most).
-    open_leads = Lead.objects.filter(state=LeadState.OPEN).order_by("pk")
-    middle = open_leads[open_leads.count() // 2]
-    rare = middle.email.split("@")[0] + "@"
-    for view, label in (("open", "Open Leads"), ("all", "All Leads")):
-        pages.append(_grid(f"{label}, quick find {COMMON_PREFIX!r}", view=view, q=COMMON_PREFIX))
-        pages.append(_grid(f"{label}, quick find {rare!r}", view=view, q=rare))
-    pages.append(_grid(f"My Open Leads, quick find {COMMON_PREFIX!r}", q=COMMON_PREFIX))
-    pages.append(_grid(f"Open Leads, page {DEEP_PAGE}", view="open", page=str(DEEP_PAGE)))
-    pages.append(
-        _grid(f"All Leads by Name, page {DEEP_PAGE}", view="all", sort="name", page=str(DEEP_PAGE))
-    )
-    pages.append(_grid("Open Leads, 100 rows a page", view="open", per_page="100"))
+    pages = [_grid(f"{LeadView.MY_OPEN.label} (default view)", VIEWS)]
+    pages += [
+        _grid(view.label, VIEWS, view=view.value) for view in LeadView if view != LeadView.MY_OPEN
+    ]
+    for view in LeadView:
+        for key, label in SORT_LABELS.items():
+            for sort, direction in ((key, "ascending"), (f"-{key}", "descending")):
+                pages.append(
+                    _grid(f"{view.label} by {label} {direction}", SORTS, view=view, sort=sort)
+                )
+    for what, text in _quick_finds():
+        for view in (LeadView.MY_OPEN, LeadView.OPEN, LeadView.ALL):
+            pages.append(
+                _grid(f"{view.label}, quick find {what} {text!r}", FINDS, view=view, q=text)
+            )
+    for sort in ("name", "-owner", "-created_at"):
+        pages.append(
+            _grid(
+                f"All Leads, quick find {COMMON_PREFIX!r}, by {sort}",
+                FINDS,
+                view="all",
+                q=COMMON_PREFIX,
+                sort=sort,
+            )
+        )
+    for view in ("open", "all"):
+        for sort in ("-created_at", "name", "owner"):
+            for number in (PAST_CAP_PAGE, DEEP_PAGE):
+                pages.append(
+                    _grid(
+                        f"{view} by {sort}, page {number}",
+                        DEEP,
+                        view=view,
+                        sort=sort,
+                        page=str(number),
+                    )
+                )
+    pages.append(_grid("Open Leads, 100 rows a page", DEEP, view="open", per_page="100"))
 
     def most_noted(leads):
         lead = leads.annotate(notes=Count("timeline")).order_by("-notes", "pk").first()
@@ -180,7 +242,7 @@ def _pages(user) -> list[Page]:
     for label, leads in forms:
         lead, notes = most_noted(leads)
         label = f"Lead form, {label}, {notes} timeline entries"
-        pages.append(Page(label, lead.get_absolute_url(), "form"))
+        pages.append(Page(label, lead.get_absolute_url(), "form", FORMS))
     return pages + _insights_pages(user)
 
 
@@ -204,6 +266,7 @@ def _insights_pages(salesperson) -> list[Page]:
             f"Insights, {label}",
             f"{url}?{urlencode(params)}",
             "insights",
+            INSIGHTS,
             user=user,
             headers=headers,
             target_ms=INSIGHTS_TARGET_MS,
@@ -226,24 +289,27 @@ def _insights_pages(salesperson) -> list[Page]:
     ]
 
 
-def _matched(page: Page, user) -> int | None:
+def _matched(page: Page, user) -> str | None:
+    """The leads the page matches as the grid counts them ("10,000+" past the cap): an exact
+    count of every page would cost more than the timed rounds at 1,000,000 leads."""
     from leads import selectors
 
     if page.kind != "grid":
         return None
     params = page.grid
-    return selectors.lead_list(
+    leads = selectors.lead_list(
         user=user,
         view=params.get("view", selectors.DEFAULT_VIEW),
         query=params.get("q", ""),
         sort=params.get("sort", selectors.DEFAULT_SORT),
-    ).count()
+    )
+    return CappedCountPaginator(leads, 50).count_label
 
 
 def _use(variant: str) -> None:
     from leads.views import grid as views
 
-    views.DeferredJoinPaginator = PAGINATORS[variant]
+    views.CappedCountPaginator = PAGINATORS[variant]
 
 
 def _get(clients: dict, page: Page) -> None:
@@ -275,11 +341,14 @@ def _count_queries(clients: dict, page: Page, samples: Samples) -> None:
         samples.query_counts.add(len(captured))
 
 
-def _explain(sql: str) -> str:
+def _explain(sql: str, params: object) -> str:
+    """EXPLAIN ANALYZE of a statement as it was sent: its SQL with the parameters it had."""
     from django.db import connection
 
+    if not sql:
+        return "      (no query)"
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) {sql}")
+        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) {sql}", params)
         return "\n".join(f"      {row[0]}" for row in cursor.fetchall())
 
 
@@ -288,10 +357,12 @@ def _ms(value: float, target_ms: float = TARGET_MS) -> str:
 
 
 def _table(pages: list[Page], results: dict, matched: dict, variants: list[str]) -> str:
-    if variants == [NOW, PROPOSED]:
+    if len(variants) == 2:
+        first, second = (variant.capitalize() for variant in variants)
         lines = [
-            "| Page | Leads matched | Plain: median ms | Plain: p95 ms | Plain: SQL median ms "
-            "| Deferred join: median ms | Deferred: p95 ms | Deferred: SQL median ms | Queries |",
+            f"| Page | Leads matched | {first}: median ms | {first}: p95 ms "
+            f"| {first}: SQL median ms | {second}: median ms | {second}: p95 ms "
+            f"| {second}: SQL median ms | Queries |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
     else:
@@ -301,7 +372,7 @@ def _table(pages: list[Page], results: dict, matched: dict, variants: list[str])
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
     for page in pages:
-        found = "" if matched[page.label] is None else f"{matched[page.label]:,}"
+        found = matched[page.label] or ""
         cells = [page.label, found]
         for variant in variants:
             samples = results[page.label, variant]
@@ -329,17 +400,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed rounds")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first")
     parser.add_argument("--only", default="", help="only pages whose label contains this text")
+    parser.add_argument("--skip", default="", help="leave out pages whose label contains this")
     variant = parser.add_mutually_exclusive_group()
     variant.add_argument(
         "--plain", action="store_true", help="with Django's plain Paginator instead"
     )
     variant.add_argument(
-        "--compare", action="store_true", help="today's pager and the proposed one, side by side"
+        "--compare", action="store_true", help="exact counts and today's capped ones, side by side"
     )
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query"
     )
+    parser.add_argument("--json", help="also write each page's figures to this file")
+    parser.add_argument(
+        "--summarize", nargs="+", metavar="JSON", help="summarize the files of earlier runs"
+    )
     args = parser.parse_args()
+    if args.summarize:
+        print(summarize([json.loads(Path(name).read_text()) for name in args.summarize]))
+        return
 
     url = database_url()
     with tempfile.TemporaryDirectory(prefix="crm-static-") as static_root:
@@ -363,13 +442,18 @@ def _run(args: argparse.Namespace) -> None:
     # Fresh planner statistics (the quick find expression indexes have their own).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leads_lead")
-    variants = [NOW, PROPOSED] if args.compare else [NOW] if args.plain else [PROPOSED]
+    variants = [EXACT, CAPPED] if args.compare else [PLAIN] if args.plain else [CAPPED]
     user = User.objects.get(username=SALESPERSON)
     clients = {}
     for username in (SALESPERSON, MANAGER):
         clients[username] = Client()
         clients[username].force_login(User.objects.get(username=username))
-    pages = [page for page in _pages(user) if args.only.lower() in page.label.lower()]
+    pages = [
+        page
+        for page in _pages(user)
+        if args.only.lower() in page.label.lower()
+        and not (args.skip and args.skip.lower() in page.label.lower())
+    ]
     matched = {page.label: _matched(page, user) for page in pages}
     results = {(page.label, variant): Samples() for page in pages for variant in variants}
 
@@ -393,14 +477,18 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.explain:
         for (label, variant), samples in results.items():
-            print(f"  {label} ({variant})\n{_explain(samples.slowest[1])}", file=sys.stderr)
+            _elapsed, sql, params = samples.slowest
+            print(f"  {label} ({variant})\n{_explain(sql, params)}", file=sys.stderr)
     print()
-    print(
+    heading = (
         f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
         f"{Lead.objects.count():,} leads, signed in as {SALESPERSON}; pager: "
         f"{' and '.join(variants)}; {args.warmup} warm-up + {args.repeat} timed rounds; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after; "
-        f"{seconds:.0f} s in all. Medians at or over the target in bold ({TARGET_MS:.0f} ms; "
+        f"{seconds:.0f} s in all; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+    )
+    print(
+        f"{heading} Medians at or over the target in bold ({TARGET_MS:.0f} ms; "
         f"Insights {INSIGHTS_TARGET_MS:.0f} ms)."
     )
     print()
@@ -418,6 +506,65 @@ def _run(args: argparse.Namespace) -> None:
             + "; queries per page: "
             + (f"{counts.pop()} on every page." if len(counts) == 1 else f"{sorted(counts)}.")
         )
+
+    if args.json:
+        figures = {
+            "heading": heading,
+            "pages": [
+                {
+                    "label": page.label,
+                    "group": page.group,
+                    "target_ms": page.target_ms,
+                    "matched": matched[page.label],
+                    "median_ms": results[page.label, variants[-1]].median,
+                    "p95_ms": results[page.label, variants[-1]].p95,
+                    "times_ms": results[page.label, variants[-1]].times_ms,
+                    "queries": results[page.label, variants[-1]].queries,
+                }
+                for page in pages
+            ],
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=1))
+
+
+def summarize(runs: list[dict]) -> str:
+    """Per group of pages, over the runs: the slowest page's median and the fastest page's
+    (the smallest and the median over the runs), the pages over the target in any run, and
+    the queries per page."""
+    groups: dict[str, list[str]] = {}
+    for page in runs[0]["pages"]:
+        groups.setdefault(page["group"], []).append(page["label"])
+    lines = [*(f"- Run {n}: {run['heading']}" for n, run in enumerate(runs, start=1)), ""]
+    lines += [
+        "| Pages | Count | Slowest page's median ms: min / median of runs "
+        "| Fastest page's median ms: min / median of runs | Over target (any run) | Queries |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    by_run = [{page["label"]: page for page in run["pages"]} for run in runs]
+    for group, labels in groups.items():
+        slowest = [max(pages[label]["median_ms"] for label in labels) for pages in by_run]
+        fastest = [min(pages[label]["median_ms"] for label in labels) for pages in by_run]
+        over = {
+            label
+            for pages in by_run
+            for label in labels
+            if pages[label]["median_ms"] >= pages[label]["target_ms"]
+        }
+        queries = sorted({pages[label]["queries"] for pages in by_run for label in labels})
+        lines.append(
+            f"| {group} | {len(labels)} | {min(slowest):.1f} / {statistics.median(slowest):.1f} "
+            f"| {min(fastest):.1f} / {statistics.median(fastest):.1f} | {len(over)} "
+            f"| {', '.join(queries)} |"
+        )
+    medians = {
+        label: statistics.median(pages[label]["median_ms"] for pages in by_run)
+        for labels in groups.values()
+        for label in labels
+    }
+    slow = sorted(((ms, label) for label, ms in medians.items()), reverse=True)[:10]
+    lines += ["", "Slowest pages (median of the runs' medians, ms):", ""]
+    lines += [f"- {label}: {ms:.1f}" for ms, label in slow]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

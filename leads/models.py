@@ -6,10 +6,15 @@ originating lead) are declared here, because `crm` must not depend on `leads`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from crm.models import (
@@ -82,6 +87,38 @@ DISQUALIFY_REASONS: tuple[str, ...] = (
     LeadStatus.NO_LONGER_INTERESTED,
     LeadStatus.CANCELED,
 )
+
+NOT_A_DIGIT = re.compile(r"[^0-9]")
+# Between the parts of the Owner sort key: below every printable character, so "smith" sorts
+# before "smithers" whatever follows.
+OWNER_SORT_SEPARATOR = "\x1f"
+PHONE_FIELDS = ("business_phone", "mobile_phone")
+
+
+def phone_digits(*phones: str) -> str:
+    """The digits of each phone, the phones apart by a space: "+1 (206) 555-4049" and ""
+    give "12065554049". A search for digits never matches across two phones."""
+    return " ".join(digits for digits in (NOT_A_DIGIT.sub("", phone) for phone in phones) if digits)
+
+
+def owner_sort_key(owner: Any) -> str:
+    """The Owner column's sort key: last name, first name, user name, case ignored."""
+    parts = (owner.last_name, owner.first_name, owner.get_username())
+    return OWNER_SORT_SEPARATOR.join(parts).lower()
+
+
+class LeadQuerySet(models.QuerySet["Lead"]):
+    def bulk_create(self, objs: Iterable[Lead], *args: Any, **kwargs: Any) -> list[Lead]:
+        """As Django's, with the stored copies (phone digits, Owner sort key) set first; the
+        owners not already on the leads are read in one query."""
+        leads = list(objs)
+        missing = {lead.owner_id for lead in leads if not Lead.owner.is_cached(lead)}
+        owners = self.model.owner.field.related_model._default_manager.in_bulk(missing)
+        for lead in leads:
+            owner = lead.owner if Lead.owner.is_cached(lead) else owners.get(lead.owner_id)
+            lead.phone_digits = phone_digits(lead.business_phone, lead.mobile_phone)
+            lead.owner_sort = owner_sort_key(owner) if owner else ""
+        return super().bulk_create(leads, *args, **kwargs)
 
 
 class Lead(AddressMixin, TimeStampedModel):
@@ -180,8 +217,16 @@ class Lead(AddressMixin, TimeStampedModel):
     business_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
     mobile_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
     name_company_key = models.CharField(max_length=270, blank=True, default="", editable=False)
+    # Stored copies kept by save() (and LeadQuerySet.bulk_create; a renamed user's leads by
+    # leads.services.owner): quick find searches the phones' digits anywhere in them through
+    # a trigram index on PostgreSQL (migration 0007), and the grid sorts Owner by an index
+    # instead of joining and sorting every lead.
+    phone_digits = models.TextField(blank=True, default="", editable=False)
+    owner_sort = models.TextField(blank=True, default="", editable=False)
 
     timeline = GenericRelation(TimelineEntry)
+
+    objects = LeadQuerySet.as_manager()
 
     # crm.links: an open lead keeps the accounts and contacts it names (Existing Account,
     # Existing Contact) from being deleted.
@@ -197,17 +242,23 @@ class Lead(AddressMixin, TimeStampedModel):
                 fields=["owner", "state", "-created_at", "-id"], name="lead_owner_state_newest"
             ),
             models.Index(fields=["state", "-created_at", "-id"], name="lead_state_newest"),
-            # Status Reason sorts both ways (few values, so the id tie-break must be indexed).
+            # Status Reason and Owner sort both ways (few values, so the id tie-break must be
+            # indexed in each direction).
             models.Index(fields=["status_reason", "-id"], name="lead_status_reason_up"),
             models.Index(fields=["status_reason", "id"], name="lead_status_reason_down"),
-            # The sortable columns, with the id tie-break so that a page's ids come from the
-            # index alone. Quick find's case-insensitive "begins with" needs expression indexes
-            # that only PostgreSQL has (migration 0003_grid_indexes creates them there).
-            models.Index(fields=["last_name", "first_name", "-id"], name="lead_name"),
-            models.Index(fields=["company_name", "-id"], name="lead_company"),
-            models.Index(fields=["email", "-id"], name="lead_email"),
+            models.Index(fields=["owner_sort", "-id"], name="lead_owner_sort_up"),
+            models.Index(fields=["owner_sort", "id"], name="lead_owner_sort_down"),
+            # The sortable columns (text case ignored), with the id tie-break so that a page
+            # comes from the index in order. Quick find's case-insensitive "begins with" and
+            # the phone digits' trigrams need indexes that only PostgreSQL has (migrations
+            # 0003_grid_indexes and 0007 create them there).
+            models.Index(
+                Lower("last_name"), Lower("first_name"), F("id").desc(), name="lead_name_ci"
+            ),
+            models.Index(Lower("company_name"), F("id").desc(), name="lead_company_ci"),
+            models.Index(Lower("email"), F("id").desc(), name="lead_email_ci"),
             models.Index(fields=["business_phone", "-id"], name="lead_phone"),
-            models.Index(fields=["topic", "-id"], name="lead_topic"),
+            models.Index(Lower("topic"), F("id").desc(), name="lead_topic_ci"),
             # Insights (qualification.insights) counts the leads closed in a period and the
             # leads created in one, per week, state, reason, source and owner: these serve
             # each count from the index alone (an index-only scan on PostgreSQL).
@@ -251,6 +302,31 @@ class Lead(AddressMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.topic})" if self.full_name else self.topic
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, *, fetch_mode: Any = None) -> Lead:
+        # The owner it was read with: save() rewrites the Owner sort key when it changed.
+        lead = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        lead._loaded_owner_id = lead.__dict__.get("owner_id")
+        return lead
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, with the stored copies of the phones' digits and of the owner's sort key
+        brought up to date when what they copy is saved."""
+        update_fields = kwargs.get("update_fields")
+        saved = None if update_fields is None else set(update_fields)
+        derived = []
+        if saved is None or saved & {*PHONE_FIELDS}:
+            self.phone_digits = phone_digits(self.business_phone, self.mobile_phone)
+            derived.append("phone_digits")
+        new_owner = getattr(self, "_loaded_owner_id", None) != self.owner_id
+        if (saved is None and new_owner) or (saved is not None and saved & {"owner", "owner_id"}):
+            self.owner_sort = owner_sort_key(self.owner)
+            derived.append("owner_sort")
+        if saved is not None:
+            kwargs["update_fields"] = [*saved, *derived]
+        super().save(*args, **kwargs)
+        self._loaded_owner_id = self.owner_id
 
     @property
     def full_name(self) -> str:

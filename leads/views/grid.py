@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from crm.grids import PAGE_SIZES, header_cells, page_size
 from crm.http import HtmxHttpRequest, render_page, search_text
-from crm.pagination import DeferredJoinPaginator
+from crm.pagination import CappedCountPaginator
 from leads import selectors
 from leads.columns import lead_grid_column_keys, visible_columns
 from leads.models import Lead
@@ -60,7 +60,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
     per_page = page_size(request, DEFAULT_PAGE_SIZE)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
-    page = DeferredJoinPaginator(leads, per_page).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(leads, per_page).get_page(request.GET.get("page"))
     columns = visible_columns(lead_grid_column_keys(user=request.user), sort)
     base = {"view": view.value, "q": query, "per_page": per_page}
     here = {**base, "sort": sort}

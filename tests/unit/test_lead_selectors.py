@@ -353,3 +353,161 @@ def test_it_looks_up_contacts_by_name_or_email() -> None:
     assert contact_lookup(query="ann lee") == [ann]
     assert contact_lookup(query="ann@") == [ann]
     assert contact_lookup(query="lee") == [ann]
+
+
+@pytest.fixture
+def phoned(salesperson: User) -> dict[str, Lead]:
+    return {
+        "seattle": LeadFactory(
+            owner=salesperson, business_phone="+1 (206) 555-4049", mobile_phone=""
+        ),
+        "mobile": LeadFactory(
+            owner=salesperson, business_phone="", mobile_phone="+44 20 7946 0958"
+        ),
+        "both": LeadFactory(owner=salesperson, business_phone="0044 1234", mobile_phone="5678"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("555-4049", {"seattle"}),  # digits anywhere, whatever the signs between them
+        ("5554049", {"seattle"}),
+        ("(206) 555", {"seattle"}),
+        ("+1 206 555 40", {"seattle"}),
+        ("4049", {"seattle"}),
+        ("7946 0958", {"mobile"}),  # the mobile phone too
+        ("207946", {"mobile"}),
+        ("1234", {"both"}),
+        ("12345678", set()),  # never across the two phones
+        ("34 56", set()),
+        ("49", set()),  # fewer than three digits: begins-with only
+        ("555 4049 ext", set()),  # not phone-like text: begins-with only
+    ],
+)
+def test_it_quick_finds_phone_digits_anywhere(
+    salesperson: User, phoned: dict[str, Lead], query: str, expected: set[str]
+) -> None:
+    leads = lead_list(user=salesperson, view="all", query=query)
+
+    assert _ids(leads) == {phoned[name].pk for name in expected}
+
+
+def test_it_stores_the_phone_digits_on_every_write(salesperson: User) -> None:
+    lead = LeadFactory(owner=salesperson, business_phone="+1 (206) 555-4049", mobile_phone="")
+    assert Lead.objects.get(pk=lead.pk).phone_digits == "12065554049"
+
+    lead.mobile_phone = "425.555.0101"
+    lead.save(update_fields=["mobile_phone"])
+    assert Lead.objects.get(pk=lead.pk).phone_digits == "12065554049 4255550101"
+
+    (bulk,) = Lead.objects.bulk_create(
+        [Lead(topic="Bulk", last_name="B", owner_id=salesperson.pk, business_phone="555 12 34")]
+    )
+    stored = Lead.objects.get(pk=bulk.pk)
+    assert (stored.phone_digits, stored.owner_sort) == ("5551234", "seller\x1fsam\x1fsam")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("dana", {"dana"}),  # the owner's first name
+        ("WHITF", {"dana"}),  # last name, case ignored
+        ("Dana Whit", {"dana"}),  # full name
+        ("lee", {"lee", "dana"}),  # a lead's own name still counts (Dana's lead is Lee's)
+        ("sam", {"sam"}),
+        ("ana", set()),  # begins with, not contains
+    ],
+)
+def test_it_quick_finds_by_the_owners_name(
+    salesperson: User, query: str, expected: set[str]
+) -> None:
+    dana = UserFactory(username="dwhitfield", first_name="Dana", last_name="Whitfield")
+    lee = UserFactory(username="lokafor", first_name="Lee", last_name="Okafor")
+    leads = {
+        "dana": LeadFactory(owner=dana, first_name="Ann", last_name="Leeds", company_name="X"),
+        "lee": LeadFactory(owner=lee, first_name="Bob", last_name="Ray", company_name="Y"),
+        "sam": LeadFactory(owner=salesperson, first_name="Cy", last_name="Young", company_name="Z"),
+    }
+
+    found = lead_list(user=salesperson, view="all", query=query)
+
+    assert _ids(found) == {leads[name].pk for name in expected}
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "5%5", "55_", "(%)", "' OR 1=1 --", "ﾟ555"])
+def test_it_takes_like_wildcards_literally(salesperson: User, phoned, query: str) -> None:
+    assert list(lead_list(user=salesperson, view="all", query=query)) == []
+
+
+@pytest.mark.parametrize(
+    ("sort", "values"),
+    [
+        ("company_name", ["alpha", "Beta", "CONTOSO", "delta"]),
+        ("topic", ["alpha", "Beta", "CONTOSO", "delta"]),
+        ("email", ["alpha@x.example", "Beta@x.example", "CONTOSO@x.example", "delta@x.example"]),
+        ("name", ["alpha", "Beta", "CONTOSO", "delta"]),
+    ],
+)
+def test_it_sorts_text_case_insensitively(salesperson: User, sort: str, values: list[str]) -> None:
+    field = "last_name" if sort == "name" else sort
+    leads = {value: LeadFactory(owner=salesperson, **{field: value}) for value in reversed(values)}
+
+    ascending = [lead.pk for lead in lead_list(user=salesperson, view="all", sort=sort)]
+    descending = [lead.pk for lead in lead_list(user=salesperson, view="all", sort=f"-{sort}")]
+
+    assert ascending == [leads[value].pk for value in values]
+    assert descending == [leads[value].pk for value in reversed(values)]
+
+
+def test_it_sorts_by_owner_last_first_and_user_name_case_ignored(salesperson: User) -> None:
+    owners = [
+        UserFactory(username="b", first_name="ann", last_name="smith"),
+        UserFactory(username="a", first_name="Ann", last_name="Smith"),
+        UserFactory(username="c", first_name="Zed", last_name="SMITH"),
+        UserFactory(username="d", first_name="Al", last_name="Smithers"),
+        UserFactory(username="e", first_name="Bo", last_name="abbot"),
+    ]
+    leads = [LeadFactory(owner=owner) for owner in owners]
+    expected = [leads[4], leads[1], leads[0], leads[2], leads[3]]
+
+    ascending = list(lead_list(user=salesperson, view="all", sort="owner"))
+    descending = list(lead_list(user=salesperson, view="all", sort="-owner"))
+
+    assert ascending == expected
+    assert descending == expected[::-1]
+
+
+def test_it_keeps_the_owner_sort_when_the_owner_is_renamed(salesperson: User) -> None:
+    zed = UserFactory(username="zed", first_name="Zed", last_name="Zulu")
+    abe = UserFactory(username="abe", first_name="Abe", last_name="Alpha")
+    zeds, abes = LeadFactory(owner=zed), LeadFactory(owner=abe)
+    assert list(lead_list(user=salesperson, view="all", sort="owner")) == [abes, zeds]
+
+    zed.last_name = "Aaron"
+    zed.save()
+    abe.last_login = zed.date_joined
+    abe.save(update_fields=["last_login"])  # not a rename: the leads are left alone
+
+    assert list(lead_list(user=salesperson, view="all", sort="owner")) == [zeds, abes]
+    assert Lead.objects.get(pk=zeds.pk).owner_sort == "aaron\x1fzed\x1fzed"
+
+
+def test_it_keeps_the_owner_sort_when_a_lead_changes_owner(salesperson: User) -> None:
+    lead = LeadFactory(owner=salesperson)
+    other = UserFactory(username="zed", first_name="Zed", last_name="Zulu")
+
+    loaded = Lead.objects.get(pk=lead.pk)
+    loaded.owner_id = other.pk
+    loaded.save()
+
+    assert Lead.objects.get(pk=lead.pk).owner_sort == "zulu\x1fzed\x1fzed"
+
+
+def test_it_sorts_my_open_leads_by_owner_newest_first(salesperson: User) -> None:
+    leads = LeadFactory.create_batch(3, owner=salesperson)
+
+    ascending = list(lead_list(user=salesperson, view="my_open", sort="owner"))
+    descending = list(lead_list(user=salesperson, view="my_open", sort="-owner"))
+
+    assert ascending == descending == leads[::-1]

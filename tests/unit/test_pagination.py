@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.paginator import Paginator
 
-from crm.pagination import DeferredJoinPaginator
+from crm.pagination import CappedCountPaginator, DeferredJoinPaginator
 from leads.models import Lead
 from tests.factories import LeadFactory, UserFactory
 
@@ -31,3 +31,67 @@ def test_it_reads_a_page_in_one_query(django_assert_num_queries):
 
     with django_assert_num_queries(1):
         assert len(list(paginator.page(2))) == 5
+
+
+def _capped(per_page: int, page: object, cap: int = 5):
+    paginator = CappedCountPaginator(Lead.objects.order_by("-id"), per_page, cap=cap)
+    return paginator, paginator.get_page(page)
+
+
+def test_it_counts_exactly_up_to_the_cap():
+    LeadFactory.create_batch(5)
+
+    paginator, page = _capped(2, 1)
+
+    assert (paginator.count, paginator.count_exact) == (5, True)
+    assert (paginator.count_label, paginator.pages_label) == ("5", "3")
+    assert page.has_next()
+
+
+def test_it_says_more_past_the_cap_and_pages_on():
+    leads = LeadFactory.create_batch(9)
+
+    paginator, first = _capped(2, 1)
+    assert (paginator.count, paginator.count_exact) == (6, False)
+    assert (paginator.count_label, paginator.pages_label) == ("5+", "2+")
+    assert [lead.pk for lead in first] == [leads[8].pk, leads[7].pk]
+
+    # A page past the cap counts as far as it reaches, and still knows a next one.
+    paginator, fourth = _capped(2, 4)
+    assert (fourth.number, fourth.has_next()) == (4, True)
+    assert [lead.pk for lead in fourth] == [leads[2].pk, leads[1].pk]
+    assert paginator.count_label == "8+"
+
+    # The last page makes the count exact again; a page past it gives the last one.
+    paginator, last = _capped(2, 99)
+    assert (last.number, paginator.count_label, paginator.pages_label) == (5, "9", "5")
+    assert [lead.pk for lead in last] == [leads[0].pk]
+
+
+@pytest.mark.parametrize("number", ["abc", "-3", None, "1e9", str(10**30)])
+def test_it_takes_any_page_number(number):
+    LeadFactory.create_batch(3)
+
+    paginator, found = _capped(2, number)
+
+    assert found.number in (1, 2)
+    assert paginator.count == 3
+
+
+def test_it_counts_in_one_query_of_at_most_the_cap(django_assert_num_queries):
+    LeadFactory.create_batch(8)
+    paginator = CappedCountPaginator(Lead.objects.select_related("owner").order_by("-id"), 2, cap=3)
+
+    with django_assert_num_queries(2) as captured:
+        assert len(list(paginator.get_page(1))) == 2
+    count_sql = captured.captured_queries[0]["sql"]
+    assert "LIMIT 4" in count_sql
+    assert "JOIN" not in count_sql and "ORDER BY" not in count_sql
+
+
+def test_it_counts_to_the_cap_before_any_page_is_asked_for():
+    LeadFactory.create_batch(7)
+
+    paginator = CappedCountPaginator(Lead.objects.order_by("-id"), 2, cap=5)
+
+    assert (paginator.count, paginator.count_label) == (6, "5+")
