@@ -8,7 +8,7 @@ with COPY, in a few seconds:
     .venv/bin/python bench/load_data.py --drop          # drop crm_load and stop
 
 DATABASE_URL may name another benchmark database instead, `crm_load_<name>` or
-`crm_bench_<name>` (one per worktree, say); any other name is refused.
+`crm_bench_<name>` or `<name>_bench` (one per worktree, say); any other name is refused.
 
 What it loads (seeded, so two runs give the same rows apart from the dates, which are relative
 to now): eight salespeople and a sales manager (password BENCH_PASSWORD) owning the leads
@@ -85,16 +85,16 @@ NOTE_TITLES = (
 
 def database_url() -> str:
     """DATABASE_URL (default: the local crm_load); anything but a PostgreSQL database named
-    crm_load, crm_load_<name> or crm_bench_<name> is refused, so the benchmarks never write to
-    someone else's data."""
+    crm_load, crm_load_<name>, crm_bench_<name> or <name>_bench is refused, so the benchmarks
+    never write to someone else's data."""
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     parts = urlsplit(url)
     name = database_name(url)
-    benchmark = name == LOAD_DATABASE or re.fullmatch(r"crm_(load|bench)_\w+", name)
+    benchmark = name == LOAD_DATABASE or re.fullmatch(r"crm_(load|bench)_\w+|\w+_bench", name)
     if parts.scheme not in ("postgres", "postgresql") or not benchmark:
         sys.exit(
             f"DATABASE_URL must name a PostgreSQL database called {LOAD_DATABASE}, "
-            f"crm_load_<name> or crm_bench_<name>: {url}"
+            f"crm_load_<name>, crm_bench_<name> or <name>_bench: {url}"
         )
     return url
 

@@ -1,10 +1,16 @@
 """Writing the decided leads of a batch (one lead, or a bulk chunk): one INSERT per table and
 one UPDATE for the leads, whatever the number of leads, inside the caller's transaction with
-the leads locked. Every lead given here is written whole; a lead that failed was left out."""
+the leads locked. Every lead given here is written whole; a lead that failed was left out.
+
+The INSERTs go through `crm.rows` (on PostgreSQL, one JSON document per table turned into rows
+by the server): the accounts, contacts and opportunities are model instances already (the
+caller gets them back), the other rows (originating-lead links, qualification records, their
+opportunity links, timeline entries) are plain tuples; a result's qualification record is
+built as an instance only when someone asks for it (the screens do, bulk qualify does not)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
+from crm.rows import instances_insert, rows_insert
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.engine.decide import LeadDecision, RecordPick
@@ -26,7 +33,6 @@ BULK_NOTE = "Qualified in a bulk qualify."
 
 @dataclass
 class QualifyResult:
-    qualification: Qualification
     lead: Lead
     account: Account | None
     contact: Contact | None
@@ -34,6 +40,19 @@ class QualifyResult:
     summary: str = ""
     account_created: bool = False
     contact_created: bool = False
+    # The qualification record's field values (id included), by field name.
+    qualification_values: dict[str, Any] = field(default_factory=dict, repr=False)
+    _qualification: Qualification | None = field(default=None, repr=False)
+
+    @property
+    def qualification(self) -> Qualification:
+        """The qualification record, as saved (an instance built on first use, no query)."""
+        if self._qualification is None:
+            qualification = Qualification(**self.qualification_values)
+            qualification._state.adding = False
+            qualification._state.db = connection.alias
+            self._qualification = qualification
+        return self._qualification
 
     @property
     def primary_opportunity(self) -> Opportunity | None:
@@ -126,12 +145,15 @@ def leads_write(
     *, decisions: list[LeadDecision], acting_user: Any, bulk: bool
 ) -> list[QualifyResult]:
     """Write every decided lead (none of them has an error); returns their results in order."""
+    now = timezone.now()
     written = [_Written(decision) for decision in decisions]
     account_creators = _creators(written, "account")
     for item in account_creators.values():
         item.account_created = True
-    Account.objects.bulk_create(
-        [item.decision.account.record for item in account_creators.values()]
+    instances_insert(
+        model=Account,
+        objs=[item.decision.account.record for item in account_creators.values()],
+        now=now,
     )
     contact_creators = _creators(written, "contact")
     new_contacts = []
@@ -141,7 +163,7 @@ def leads_write(
         # A new contact sits under the account of the lead that created it.
         contact.account = item.decision.account.record
         new_contacts.append(contact)
-    Contact.objects.bulk_create(new_contacts)
+    instances_insert(model=Contact, objs=new_contacts, now=now)
     for item in written:
         decision = item.decision
         item.opportunities = [
@@ -154,14 +176,17 @@ def leads_write(
             )
             for values in decision.opportunity_rows
         ]
-    Opportunity.objects.bulk_create([o for item in written for o in item.opportunities or []])
-    _origins_write(written, account_creators, contact_creators)
-    qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk)
+    instances_insert(
+        model=Opportunity,
+        objs=[o for item in written for o in item.opportunities or []],
+        now=now,
+    )
+    _origins_write(written, account_creators, contact_creators, now=now)
+    qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk, now=now)
     _timeline_write(written, acting_user=acting_user, bulk=bulk)
-    _leads_mark_qualified(written=written, now=timezone.now())
+    _leads_mark_qualified(written=written, now=now)
     return [
         QualifyResult(
-            qualification=qualification,
             lead=item.decision.lead,
             account=item.decision.account.record,
             contact=item.decision.contact.record,
@@ -169,69 +194,109 @@ def leads_write(
             summary=item.decision.summary,
             account_created=item.account_created,
             contact_created=item.contact_created,
+            qualification_values=values,
         )
-        for item, qualification in zip(written, qualifications, strict=True)
+        for item, values in zip(written, qualifications, strict=True)
     ]
+
+
+def _pk(record: Any) -> int | None:
+    return record.pk if record is not None else None
+
+
+_ORIGIN_ATTNAMES = ("lead_id", "account_id", "contact_id", "opportunity_id", "created_at")
 
 
 def _origins_write(
     written: list[_Written],
     account_creators: dict[int, _Written],
     contact_creators: dict[int, _Written],
+    *,
+    now: datetime,
 ) -> None:
     origins = [
-        LeadOrigin(lead=item.decision.lead, account=item.decision.account.record)
+        (item.decision.lead.pk, item.decision.account.record.pk, None, None, now)
         for item in account_creators.values()
     ]
     origins += [
-        LeadOrigin(lead=item.decision.lead, contact=item.decision.contact.record)
+        (item.decision.lead.pk, None, item.decision.contact.record.pk, None, now)
         for item in contact_creators.values()
     ]
     origins += [
-        LeadOrigin(lead=item.decision.lead, opportunity=opportunity)
+        (item.decision.lead.pk, None, None, opportunity.pk, now)
         for item in written
         for opportunity in item.opportunities or []
     ]
-    LeadOrigin.objects.bulk_create(origins)
+    rows_insert(model=LeadOrigin, attnames=_ORIGIN_ATTNAMES, rows=origins, returning=False)
+
+
+_QUALIFICATION_FIELDS = (
+    "lead",
+    "lead_label",
+    "qualified_by",
+    "experience",
+    "bulk",
+    "account",
+    "account_created",
+    "account_duplicates",
+    "contact",
+    "contact_created",
+    "contact_duplicates",
+    "duplicate_matches",
+    "summary",
+    "created_at",
+)
+_QUALIFICATION_ATTNAMES = tuple(
+    Qualification._meta.get_field(name).attname for name in _QUALIFICATION_FIELDS
+)
+_LINK_ATTNAMES = ("qualification_id", "opportunity_id", "position")
 
 
 def _qualifications_write(
-    written: list[_Written], *, acting_user: Any, bulk: bool
-) -> list[Qualification]:
-    rows = []
+    written: list[_Written], *, acting_user: Any, bulk: bool, now: datetime
+) -> list[dict[str, Any]]:
+    """The qualification records and their opportunity links; each record's values by field
+    name (with its id), for `QualifyResult.qualification`."""
+    records = []
     for item in written:
         decision = item.decision
         account_duplicates, account_matches = _audit(decision.account, item.account_created)
         contact_duplicates, contact_matches = _audit(decision.contact, item.contact_created)
         matches = {"account": account_matches, "contact": contact_matches}
-        rows.append(
-            Qualification(
-                lead=decision.lead,
-                lead_label=str(decision.lead)[:400],
-                qualified_by=acting_user,
-                experience=decision.plan.settings.experience,
-                bulk=bulk,
-                account=decision.account.record,
-                account_created=item.account_created,
-                account_duplicates=account_duplicates,
-                contact=decision.contact.record,
-                contact_created=item.contact_created,
-                contact_duplicates=contact_duplicates,
-                duplicate_matches={key: value for key, value in matches.items() if value},
-                summary=decision.summary,
-            )
+        values = (
+            decision.lead,
+            str(decision.lead)[:400],
+            acting_user,
+            decision.plan.settings.experience,
+            bulk,
+            decision.account.record,
+            item.account_created,
+            account_duplicates,
+            decision.contact.record,
+            item.contact_created,
+            contact_duplicates,
+            {key: value for key, value in matches.items() if value},
+            decision.summary,
+            now,
         )
-    qualifications = Qualification.objects.bulk_create(rows)
-    QualificationOpportunity.objects.bulk_create(
-        [
-            QualificationOpportunity(
-                qualification=qualification, opportunity=opportunity, position=position
-            )
-            for item, qualification in zip(written, qualifications, strict=True)
-            for position, opportunity in enumerate(item.opportunities or [])
-        ]
+        records.append(dict(zip(_QUALIFICATION_FIELDS, values, strict=True)))
+    relations = {"lead", "qualified_by", "account", "contact"}
+    rows = [
+        tuple(_pk(record[name]) if name in relations else record[name] for name in record)
+        for record in records
+    ]
+    ids = rows_insert(model=Qualification, attnames=_QUALIFICATION_ATTNAMES, rows=rows)
+    for record, pk in zip(records, ids, strict=True):
+        record["id"] = pk
+    links = [
+        (pk, opportunity.pk, position)
+        for item, pk in zip(written, ids, strict=True)
+        for position, opportunity in enumerate(item.opportunities or [])
+    ]
+    rows_insert(
+        model=QualificationOpportunity, attnames=_LINK_ATTNAMES, rows=links, returning=False
     )
-    return qualifications
+    return records
 
 
 def _timeline_write(written: list[_Written], *, acting_user: Any, bulk: bool) -> None:
