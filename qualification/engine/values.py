@@ -76,12 +76,13 @@ def values_clean(
     allowed = _editable(model)
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
+    language = translation.get_language()
     for name, raw in values.items():
         if name not in allowed:
             errors[name] = [UNKNOWN_FIELD]
             continue
         if type(raw) in (str, bool) and isinstance(_form_field(model, name), _PURE):
-            value, messages = _clean_remembered(model, name, raw, translation.get_language())
+            value, messages = _clean_remembered(model, name, raw, language)
             if messages:
                 errors[name] = list(messages)
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -59,6 +60,12 @@ class QualifyResult:
         return self.opportunities[0] if self.opportunities else None
 
 
+@cache
+def _opportunity_fields() -> tuple[tuple[str, Any], ...]:
+    """(attname, default) of every concrete field, in the order Opportunity(*args) takes."""
+    return tuple((f.attname, f.get_default()) for f in Opportunity._meta.concrete_fields)
+
+
 def opportunity_build(
     *,
     lead: Lead,
@@ -68,23 +75,36 @@ def opportunity_build(
     contact: Contact | None,
 ) -> Opportunity:
     """One new (unsaved) opportunity: the typed `values`, the mapped `relations` ({attname:
-    id}) and the account and contact the qualify resolved."""
-    opportunity = Opportunity(
-        **values,
-        owner_id=lead.owner_id,
-        stage=SalesStage.DEVELOP,
-        # The potential customer is the account, else the contact.
-        customer_account=account,
-        customer_contact=None if account is not None else contact,
-    )
-    for attname, value in relations.items():
-        setattr(opportunity, attname, value)
+    id}) and the account and contact the qualify resolved.
+
+    Built from positional values (Django's fast path, as when a row is read), which bulk
+    qualify does for every lead: the defaults, then the values, then the relations."""
+    row = dict(_opportunity_fields())
+    row.update(values)
+    row.update(relations)
+    row["owner_id"] = lead.owner_id
+    row["stage"] = SalesStage.DEVELOP
+    # The potential customer is the account, else the contact.
+    customer_contact = None if account is not None else contact
+    row["customer_account_id"] = _pk(account)
+    row["customer_contact_id"] = _pk(customer_contact)
     # The records this qualify resolved win over the lead's mapped Existing Account/Contact
     # (the salesperson may have picked another one in the duplicate dialog).
     if account is not None:
-        opportunity.account = account
+        row["account_id"] = account.pk
     if contact is not None:
-        opportunity.contact = contact
+        row["contact_id"] = contact.pk
+    if len(row) != len(_opportunity_fields()):
+        unknown = sorted(set(row) - {name for name, _ in _opportunity_fields()})
+        raise TypeError(f"Opportunity has no field {', '.join(unknown)}")
+    opportunity = Opportunity(*row.values())
+    cached = {"customer_account": account, "customer_contact": customer_contact}
+    if account is not None:
+        cached["account"] = account
+    if contact is not None:
+        cached["contact"] = contact
+    for name, record in cached.items():
+        Opportunity._meta.get_field(name).set_cached_value(opportunity, record)
     return opportunity
 
 
