@@ -2,10 +2,12 @@
 
 Not the product, and not general: it writes what `leads_bulk_qualify` writes for the data set of
 `bench/bulk_qualify.py` (the default field mappings, every box of the bulk dialog ticked,
-duplicate detection on, no summaries, Experience = New), in one transaction through psycopg,
-without Python per lead. `bulk_qualify.py --compare` runs it and the engine on identical data
-and checks that both leave the same rows (`fingerprints`), so it is a measured lower bound for
-the engine's writes, not a guess.
+duplicate detection on, no summaries, Experience = New), through psycopg, without Python per
+lead: in one transaction per chunk of 500 leads with the advisory locks (as the engine), or in
+one transaction for all of them without (the lower bound; one transaction cannot hold the
+advisory locks of 10,000 leads, see `reference_qualify`). `bulk_qualify.py --compare` runs it
+and the engine on identical data and checks that both leave the same rows (`fingerprints`), so
+it is a measured lower bound for the engine's writes, not a guess.
 
 What it does, in order (one statement each unless said): lock the selected leads (FOR UPDATE,
 id order); read them with their match keys into a temporary table (the normalisation of
@@ -309,10 +311,17 @@ STATEMENTS: list[tuple[str, str]] = [
 
 
 def reference_qualify(
-    conn: Any, *, lead_ids: list[int], user_id: int, locks: bool = True
+    conn: Any, *, lead_ids: list[int], user_id: int, locks: bool = True, chunk: int | None = None
 ) -> dict[str, int]:
-    """Qualify the leads in one transaction on `conn` (a psycopg connection); returns how many
-    leads were qualified and left for review, as the engine's outcome counts them."""
+    """Qualify the leads on `conn` (a psycopg connection in autocommit mode, so that each
+    `conn.transaction()` is a transaction of its own): in one transaction, or in one per
+    `chunk` leads (in id order) as the engine does; returns how many leads were qualified and
+    left for review, as the engine's outcome counts them, and the statements sent.
+
+    With `locks`, every chunk takes its match keys' advisory locks (four per lead). PostgreSQL
+    keeps them until the transaction ends in a lock table of max_locks_per_transaction x
+    max_connections entries (64 x 100 by default), so one transaction cannot lock the keys of
+    10,000 leads: with locks, give a chunk (the engine's 500)."""
     from django.utils import timezone
 
     from crm.matching import LEGAL_SUFFIXES
@@ -323,24 +332,28 @@ def reference_qualify(
             "WHERE (app_label, model) IN (('leads', 'lead'), ('crm', 'opportunity'))"
         )
         types = {(app, model): pk for pk, app, model in cursor.fetchall()}
-    params = {
-        "ids": lead_ids,
-        "user": user_id,
-        "now": timezone.now(),
-        "suffixes": sorted(LEGAL_SUFFIXES),
-        "lead_type": types[("leads", "lead")],
-        "opportunity_type": types[("crm", "opportunity")],
-    }
-    with conn.transaction(), conn.cursor() as cursor:
-        for name, sql in STATEMENTS:
-            if name == "advisory locks" and not locks:
-                continue
-            cursor.execute(sql, params)
-        cursor.execute("SELECT count(*) FROM ref_q")
-        qualified = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM ref_sel")
-        selected = cursor.fetchone()[0]
-    return {"qualified": qualified, "review": selected - qualified, "statements": len(STATEMENTS)}
+    ordered = sorted(set(lead_ids))
+    step = chunk or len(ordered) or 1
+    qualified = selected = sent = 0
+    for start in range(0, len(ordered), step):
+        params = {
+            "ids": ordered[start : start + step],
+            "user": user_id,
+            "now": timezone.now(),
+            "suffixes": sorted(LEGAL_SUFFIXES),
+            "lead_type": types[("leads", "lead")],
+            "opportunity_type": types[("crm", "opportunity")],
+        }
+        with conn.transaction(), conn.cursor() as cursor:
+            for name, sql in STATEMENTS:
+                if name == "advisory locks" and not locks:
+                    continue
+                cursor.execute(sql, params)
+                sent += 1
+            cursor.execute("SELECT (SELECT count(*) FROM ref_q), (SELECT count(*) FROM ref_sel)")
+            done, seen = cursor.fetchone()
+            qualified, selected = qualified + done, selected + seen
+    return {"qualified": qualified, "review": selected - qualified, "statements": sent}
 
 
 # Fingerprints --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ built as an instance only when someone asks for it (the screens do, bulk qualify
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -351,9 +352,10 @@ def _timeline_write(written: list[_Written], *, acting_user: Any, bulk: bool) ->
 def _leads_mark_qualified(*, written: list[_Written], now: datetime) -> None:
     """One UPDATE for the batch's leads: the same state for all, each lead's own links.
 
-    The links come from a VALUES list joined on the lead id (UPDATE ... FROM, in PostgreSQL and
-    SQLite 3.33+). `bulk_update` would write the same in one statement, but as a CASE per
-    column over every id: quadratic in the chunk, and several times slower at 500 leads.
+    The links come from a list joined on the lead id (UPDATE ... FROM, in PostgreSQL and SQLite
+    3.33+): on PostgreSQL one JSON parameter (`json_to_recordset`, as `crm.rows` inserts),
+    elsewhere a VALUES list. `bulk_update` would write the same in one statement, but as a
+    CASE per column over every id: quadratic in the chunk, and several times slower at 500.
     """
     quote = connection.ops.quote_name
 
@@ -361,32 +363,39 @@ def _leads_mark_qualified(*, written: list[_Written], now: datetime) -> None:
         return quote(Lead._meta.get_field(name).column)
 
     table = quote(Lead._meta.db_table)
-    row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
     stamp = Lead._meta.get_field("updated_at").get_db_prep_value(now, connection)
     params: list[Any] = [LeadState.QUALIFIED, LeadStatus.QUALIFIED, stamp, stamp]
+    links = []
     for item in written:
         lead, account, contact = item.decision.lead, item.decision.account, item.decision.contact
         primary = item.opportunities[0] if item.opportunities else None
-        params += [
-            lead.pk,
-            account.record.pk if account.record is not None else None,
-            contact.record.pk if contact.record is not None else None,
-            primary.pk if primary is not None else None,
-        ]
+        links.append((lead.pk, _pk(account.record), _pk(contact.record), _pk(primary)))
         # The caller's copy of the lead says what the database now says.
         lead.state, lead.status_reason = LeadState.QUALIFIED, LeadStatus.QUALIFIED
         lead.parent_account, lead.parent_contact = account.record, contact.record
         lead.qualifying_opportunity = primary
         lead.closed_at = lead.updated_at = now
+    if connection.vendor == "postgresql":
+        source = (
+            "(SELECT r ->> 0 AS column1, r ->> 1 AS column2, r ->> 2 AS column3, "
+            "r ->> 3 AS column4 FROM json_array_elements(%s::json) AS r)"
+        )
+        params.append(json.dumps(links))
+        cast = "CAST(links.{} AS BIGINT)"
+    else:
+        row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
+        source = f"(VALUES {', '.join([row] * len(written))})"
+        params += [value for link in links for value in link]
+        cast = "links.{}"
     # Identifiers come from the model, quoted by the backend; every value is a parameter.
     sql = (
         f"UPDATE {table} SET {column('state')} = %s, {column('status_reason')} = %s, "  # noqa: S608
         f"{column('updated_at')} = %s, {column('closed_at')} = %s, "
-        f"{column('parent_account')} = links.column2, "
-        f"{column('parent_contact')} = links.column3, "
-        f"{column('qualifying_opportunity')} = links.column4 "
-        f"FROM (VALUES {', '.join([row] * len(written))}) AS links "
-        f"WHERE {table}.{column('id')} = links.column1"
+        f"{column('parent_account')} = {cast.format('column2')}, "
+        f"{column('parent_contact')} = {cast.format('column3')}, "
+        f"{column('qualifying_opportunity')} = {cast.format('column4')} "
+        f"FROM {source} AS links "
+        f"WHERE {table}.{column('id')} = {cast.format('column1')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
