@@ -13,9 +13,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from crm.errors import DomainError
 from crm.models import TimelineEntry, TimelineEntryKind
+from crm.rows import rows_insert
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -137,26 +139,61 @@ def timeline_event_add(
     )
 
 
+_ENTRY_ATTNAMES = (
+    "content_type_id",
+    "object_id",
+    "kind",
+    "title",
+    "body",
+    "attachment",
+    "author_id",
+    "created_at",
+)
+
+
 def timeline_entries_bulk_add(
     *,
     entries: list[tuple[models.Model, User | None, str, str, str]],
     batch_size: int | None = 500,
 ) -> None:
-    """Add many entries in one INSERT per `batch_size` (None: as many as the database takes
-    in one statement).
+    """Add many entries in one INSERT per `batch_size` (None: all of them in one statement),
+    each a row as `_entry` builds it, without a model instance per entry (`crm.rows`).
 
     Each tuple is (record, author, kind, title, body); kind is a TimelineEntryKind value.
     Content types come from Django's cache, so this costs one query per batch.
     """
     if not entries:
         return
-    TimelineEntry.objects.bulk_create(
-        [
-            _entry(record=record, author=author, kind=kind, title=title, body=body)
-            for record, author, kind, title, body in entries
-        ],
-        batch_size=batch_size,
-    )
+    now = timezone.now()
+    content_types: dict[type[models.Model], int] = {}
+
+    def content_type_id(record: models.Model) -> int:
+        model = type(record)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(record).pk
+        return content_types[model]
+
+    rows = [
+        (
+            content_type_id(record),
+            record.pk,
+            kind,
+            (title or "").strip()[:TITLE_MAX_LENGTH],
+            (body or "").strip(),
+            "",
+            author.pk if author is not None else None,
+            now,
+        )
+        for record, author, kind, title, body in entries
+    ]
+    step = batch_size or len(rows)
+    for start in range(0, len(rows), step):
+        rows_insert(
+            model=TimelineEntry,
+            attnames=_ENTRY_ATTNAMES,
+            rows=rows[start : start + step],
+            returning=False,
+        )
 
 
 def timeline_delete_for(*, record: models.Model) -> None:

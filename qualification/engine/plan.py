@@ -5,6 +5,7 @@ values the field mappings give new records, and which screen asks the salesperso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
@@ -154,12 +155,19 @@ def summary_enabled(qualification_settings: QualificationSettings) -> bool:
 
 def quick_create_fields(qualification_settings: QualificationSettings) -> list[str]:
     """The quick-create form's opportunity fields, in the admin's order, Topic always first."""
+    names = qualification_settings.opportunity_quick_create_fields or []
+    return list(_quick_create_fields(tuple(name for name in names if isinstance(name, str))))
+
+
+@lru_cache(maxsize=64)
+def _quick_create_fields(names: tuple[str, ...]) -> tuple[str, ...]:
+    # Worked out once per list of names, not once per lead of a bulk qualify.
     allowed = {name for name, _ in quick_create_field_choices()}
     fields = ["topic"]
-    for name in qualification_settings.opportunity_quick_create_fields or []:
+    for name in names:
         if name in allowed and name not in fields:
             fields.append(name)
-    return fields
+    return tuple(fields)
 
 
 def _record_mode(qualification_settings: QualificationSettings, mode: str) -> PlanMode:

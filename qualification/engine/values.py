@@ -6,13 +6,14 @@ lead instead of aborting the chunk."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django import forms
 from django.core import validators
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils import translation
 
 from qualification.engine.errors import REQUIRED, UNKNOWN_FIELD
 from qualification.services import field_mapping_split, record_editable_fields
@@ -40,6 +41,32 @@ def _form_field(model: type[models.Model], name: str) -> forms.Field:
     return model._meta.get_field(name).formfield()
 
 
+# Form fields whose `clean` of a str (or a bool) depends on the value alone, not on the active
+# language's formats (dates and decimals do): their results are remembered, a bounded number.
+_PURE = (forms.CharField, forms.ChoiceField, forms.BooleanField)
+_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _clean_remembered(
+    model: type[models.Model], name: str, raw: str | bool, language: str | None
+) -> tuple[Any, tuple[str, ...]]:
+    """(cleaned value, messages in `language`) of one value; the same answer every time for
+    the same value, so bulk qualify checks "United States" or an empty Street 2 once, not on
+    every lead."""
+    try:
+        return _clean_one(model, name, raw), ()
+    except ValidationError as error:
+        return None, tuple(error.messages)
+
+
+def _clean_one(model: type[models.Model], name: str, raw: Any) -> Any:
+    value = _form_field(model, name).clean(raw)
+    if value not in validators.EMPTY_VALUES:
+        model._meta.get_field(name).run_validators(value)
+    return value
+
+
 def values_clean(
     *, model: type[models.Model], values: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -49,15 +76,20 @@ def values_clean(
     allowed = _editable(model)
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
+    language = translation.get_language()
     for name, raw in values.items():
         if name not in allowed:
             errors[name] = [UNKNOWN_FIELD]
             continue
+        if type(raw) in (str, bool) and isinstance(_form_field(model, name), _PURE):
+            value, messages = _clean_remembered(model, name, raw, language)
+            if messages:
+                errors[name] = list(messages)
+                continue
+            cleaned[name] = value
+            continue
         try:
-            model_field = model._meta.get_field(name)
-            value = _form_field(model, name).clean(raw)
-            if value not in validators.EMPTY_VALUES:
-                model_field.run_validators(value)
+            value = _clean_one(model, name, raw)
         except FieldDoesNotExist:
             errors[name] = [UNKNOWN_FIELD]
             continue

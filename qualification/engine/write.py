@@ -1,17 +1,26 @@
 """Writing the decided leads of a batch (one lead, or a bulk chunk): one INSERT per table and
 one UPDATE for the leads, whatever the number of leads, inside the caller's transaction with
-the leads locked. Every lead given here is written whole; a lead that failed was left out."""
+the leads locked. Every lead given here is written whole; a lead that failed was left out.
+
+The INSERTs go through `crm.rows` (on PostgreSQL, one JSON document per table turned into rows
+by the server): the accounts, contacts and opportunities are model instances already (the
+caller gets them back), the other rows (originating-lead links, qualification records, their
+opportunity links, timeline entries) are plain tuples; a result's qualification record is
+built as an instance only when someone asks for it (the screens do, bulk qualify does not)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
 from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
+from crm.rows import instances_insert, rows_insert
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.engine.decide import LeadDecision, RecordPick
@@ -32,7 +41,6 @@ BULK_NOTE = "Qualified in a bulk qualify."
 
 @dataclass
 class QualifyResult:
-    qualification: Qualification
     lead: Lead
     account: Account | None
     contact: Contact | None
@@ -42,10 +50,29 @@ class QualifyResult:
     contact_created: bool = False
     # The fields changed on the linked existing account and contact.
     linked_changes: list[LinkedChange] = field(default_factory=list)
+    # The qualification record's field values (id included), by field name.
+    qualification_values: dict[str, Any] = field(default_factory=dict, repr=False)
+    _qualification: Qualification | None = field(default=None, repr=False)
+
+    @property
+    def qualification(self) -> Qualification:
+        """The qualification record, as saved (an instance built on first use, no query)."""
+        if self._qualification is None:
+            qualification = Qualification(**self.qualification_values)
+            qualification._state.adding = False
+            qualification._state.db = connection.alias
+            self._qualification = qualification
+        return self._qualification
 
     @property
     def primary_opportunity(self) -> Opportunity | None:
         return self.opportunities[0] if self.opportunities else None
+
+
+@cache
+def _opportunity_fields() -> tuple[tuple[str, Any], ...]:
+    """(attname, default) of every concrete field, in the order Opportunity(*args) takes."""
+    return tuple((f.attname, f.get_default()) for f in Opportunity._meta.concrete_fields)
 
 
 def opportunity_build(
@@ -57,23 +84,36 @@ def opportunity_build(
     contact: Contact | None,
 ) -> Opportunity:
     """One new (unsaved) opportunity: the typed `values`, the mapped `relations` ({attname:
-    id}) and the account and contact the qualify resolved."""
-    opportunity = Opportunity(
-        **values,
-        owner_id=lead.owner_id,
-        stage=SalesStage.DEVELOP,
-        # The potential customer is the account, else the contact.
-        customer_account=account,
-        customer_contact=None if account is not None else contact,
-    )
-    for attname, value in relations.items():
-        setattr(opportunity, attname, value)
+    id}) and the account and contact the qualify resolved.
+
+    Built from positional values (Django's fast path, as when a row is read), which bulk
+    qualify does for every lead: the defaults, then the values, then the relations."""
+    row = dict(_opportunity_fields())
+    row.update(values)
+    row.update(relations)
+    row["owner_id"] = lead.owner_id
+    row["stage"] = SalesStage.DEVELOP
+    # The potential customer is the account, else the contact.
+    customer_contact = None if account is not None else contact
+    row["customer_account_id"] = _pk(account)
+    row["customer_contact_id"] = _pk(customer_contact)
     # The records this qualify resolved win over the lead's mapped Existing Account/Contact
     # (the salesperson may have picked another one in the duplicate dialog).
     if account is not None:
-        opportunity.account = account
+        row["account_id"] = account.pk
     if contact is not None:
-        opportunity.contact = contact
+        row["contact_id"] = contact.pk
+    if len(row) != len(_opportunity_fields()):
+        unknown = sorted(set(row) - {name for name, _ in _opportunity_fields()})
+        raise TypeError(f"Opportunity has no field {', '.join(unknown)}")
+    opportunity = Opportunity(*row.values())
+    cached = {"customer_account": account, "customer_contact": customer_contact}
+    if account is not None:
+        cached["account"] = account
+    if contact is not None:
+        cached["contact"] = contact
+    for name, record in cached.items():
+        Opportunity._meta.get_field(name).set_cached_value(opportunity, record)
     return opportunity
 
 
@@ -145,8 +185,10 @@ def leads_write(
     account_creators = _creators(written, "account")
     for item in account_creators.values():
         item.account_created = True
-    Account.objects.bulk_create(
-        [item.decision.account.record for item in account_creators.values()]
+    instances_insert(
+        model=Account,
+        objs=[item.decision.account.record for item in account_creators.values()],
+        now=now,
     )
     contact_creators = _creators(written, "contact")
     new_contacts = []
@@ -156,7 +198,7 @@ def leads_write(
         # A new contact sits under the account of the lead that created it.
         contact.account = item.decision.account.record
         new_contacts.append(contact)
-    Contact.objects.bulk_create(new_contacts)
+    instances_insert(model=Contact, objs=new_contacts, now=now)
     for item in written:
         decision = item.decision
         item.opportunities = [
@@ -169,14 +211,17 @@ def leads_write(
             )
             for values in decision.opportunity_rows
         ]
-    Opportunity.objects.bulk_create([o for item in written for o in item.opportunities or []])
-    _origins_write(written, account_creators, contact_creators)
-    qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk)
+    instances_insert(
+        model=Opportunity,
+        objs=[o for item in written for o in item.opportunities or []],
+        now=now,
+    )
+    _origins_write(written, account_creators, contact_creators, now=now)
+    qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk, now=now)
     _timeline_write(written, acting_user=acting_user, bulk=bulk)
     _leads_mark_qualified(written=written, now=now)
     return [
         QualifyResult(
-            qualification=qualification,
             lead=item.decision.lead,
             account=item.decision.account.record,
             contact=item.decision.contact.record,
@@ -185,85 +230,126 @@ def leads_write(
             account_created=item.account_created,
             contact_created=item.contact_created,
             linked_changes=item.linked_changes,
+            qualification_values=values,
         )
-        for item, qualification in zip(written, qualifications, strict=True)
+        for item, values in zip(written, qualifications, strict=True)
     ]
+
+
+def _pk(record: Any) -> int | None:
+    return record.pk if record is not None else None
+
+
+_ORIGIN_ATTNAMES = ("lead_id", "account_id", "contact_id", "opportunity_id", "created_at")
 
 
 def _origins_write(
     written: list[_Written],
     account_creators: dict[int, _Written],
     contact_creators: dict[int, _Written],
+    *,
+    now: datetime,
 ) -> None:
     origins = [
-        LeadOrigin(lead=item.decision.lead, account=item.decision.account.record)
+        (item.decision.lead.pk, item.decision.account.record.pk, None, None, now)
         for item in account_creators.values()
     ]
     origins += [
-        LeadOrigin(lead=item.decision.lead, contact=item.decision.contact.record)
+        (item.decision.lead.pk, None, item.decision.contact.record.pk, None, now)
         for item in contact_creators.values()
     ]
     origins += [
-        LeadOrigin(lead=item.decision.lead, opportunity=opportunity)
+        (item.decision.lead.pk, None, None, opportunity.pk, now)
         for item in written
         for opportunity in item.opportunities or []
     ]
-    LeadOrigin.objects.bulk_create(origins)
+    rows_insert(model=LeadOrigin, attnames=_ORIGIN_ATTNAMES, rows=origins, returning=False)
+
+
+_QUALIFICATION_FIELDS = (
+    "lead",
+    "lead_label",
+    "qualified_by",
+    "experience",
+    "bulk",
+    "account",
+    "account_created",
+    "account_duplicates",
+    "contact",
+    "contact_created",
+    "contact_duplicates",
+    "duplicate_matches",
+    "summary",
+    "lead_status_before",
+    "created_at",
+)
+_QUALIFICATION_ATTNAMES = tuple(
+    Qualification._meta.get_field(name).attname for name in _QUALIFICATION_FIELDS
+)
+_LINK_ATTNAMES = ("qualification_id", "opportunity_id", "position")
 
 
 def _qualifications_write(
-    written: list[_Written], *, acting_user: Any, bulk: bool
-) -> list[Qualification]:
-    rows = []
+    written: list[_Written], *, acting_user: Any, bulk: bool, now: datetime
+) -> list[dict[str, Any]]:
+    """The qualification records and their opportunity links; each record's values by field
+    name (with its id), for `QualifyResult.qualification`."""
+    records = []
     for item in written:
         decision = item.decision
         account_duplicates, account_matches = _audit(decision.account, item.account_created)
         contact_duplicates, contact_matches = _audit(decision.contact, item.contact_created)
         matches = {"account": account_matches, "contact": contact_matches}
-        rows.append(
-            Qualification(
-                lead=decision.lead,
-                lead_label=str(decision.lead)[:400],
-                qualified_by=acting_user,
-                experience=decision.plan.settings.experience,
-                bulk=bulk,
-                account=decision.account.record,
-                account_created=item.account_created,
-                account_duplicates=account_duplicates,
-                contact=decision.contact.record,
-                contact_created=item.contact_created,
-                contact_duplicates=contact_duplicates,
-                duplicate_matches={key: value for key, value in matches.items() if value},
-                summary=decision.summary,
-                # Read before `_leads_mark_qualified` changes it: an undo puts it back.
-                lead_status_before=decision.lead.status_reason,
-            )
+        values = (
+            decision.lead,
+            str(decision.lead)[:400],
+            acting_user,
+            decision.plan.settings.experience,
+            bulk,
+            decision.account.record,
+            item.account_created,
+            account_duplicates,
+            decision.contact.record,
+            item.contact_created,
+            contact_duplicates,
+            {key: value for key, value in matches.items() if value},
+            decision.summary,
+            # Read before `_leads_mark_qualified` changes it: an undo puts it back.
+            decision.lead.status_reason,
+            now,
         )
-    qualifications = Qualification.objects.bulk_create(rows)
-    QualificationOpportunity.objects.bulk_create(
-        [
-            QualificationOpportunity(
-                qualification=qualification, opportunity=opportunity, position=position
-            )
-            for item, qualification in zip(written, qualifications, strict=True)
-            for position, opportunity in enumerate(item.opportunities or [])
-        ]
+        records.append(dict(zip(_QUALIFICATION_FIELDS, values, strict=True)))
+    relations = {"lead", "qualified_by", "account", "contact"}
+    rows = [
+        tuple(_pk(record[name]) if name in relations else record[name] for name in record)
+        for record in records
+    ]
+    ids = rows_insert(model=Qualification, attnames=_QUALIFICATION_ATTNAMES, rows=rows)
+    for record, pk in zip(records, ids, strict=True):
+        record["id"] = pk
+    links = [
+        (pk, opportunity.pk, position)
+        for item, pk in zip(written, ids, strict=True)
+        for position, opportunity in enumerate(item.opportunities or [])
+    ]
+    rows_insert(
+        model=QualificationOpportunity, attnames=_LINK_ATTNAMES, rows=links, returning=False
     )
     changes = [
         LinkedFieldChange(
-            qualification=qualification,
+            qualification_id=pk,
             record_type=change.record_type,
             record_id=change.record.pk,
             field=change.name,
             old_value=change.old,
             new_value=change.new,
         )
-        for item, qualification in zip(written, qualifications, strict=True)
+        for item, pk in zip(written, ids, strict=True)
         for change in item.linked_changes
     ]
     if changes:
         LinkedFieldChange.objects.bulk_create(changes)
-    return qualifications
+    return records
 
 
 def _timeline_write(written: list[_Written], *, acting_user: Any, bulk: bool) -> None:
@@ -298,9 +384,10 @@ def _timeline_write(written: list[_Written], *, acting_user: Any, bulk: bool) ->
 def _leads_mark_qualified(*, written: list[_Written], now: datetime) -> None:
     """One UPDATE for the batch's leads: the same state for all, each lead's own links.
 
-    The links come from a VALUES list joined on the lead id (UPDATE ... FROM, in PostgreSQL and
-    SQLite 3.33+). `bulk_update` would write the same in one statement, but as a CASE per
-    column over every id: quadratic in the chunk, and several times slower at 500 leads.
+    The links come from a list joined on the lead id (UPDATE ... FROM, in PostgreSQL and SQLite
+    3.33+): on PostgreSQL one JSON parameter (`json_to_recordset`, as `crm.rows` inserts),
+    elsewhere a VALUES list. `bulk_update` would write the same in one statement, but as a
+    CASE per column over every id: quadratic in the chunk, and several times slower at 500.
     """
     quote = connection.ops.quote_name
 
@@ -308,32 +395,39 @@ def _leads_mark_qualified(*, written: list[_Written], now: datetime) -> None:
         return quote(Lead._meta.get_field(name).column)
 
     table = quote(Lead._meta.db_table)
-    row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
     stamp = Lead._meta.get_field("updated_at").get_db_prep_value(now, connection)
     params: list[Any] = [LeadState.QUALIFIED, LeadStatus.QUALIFIED, stamp, stamp]
+    links = []
     for item in written:
         lead, account, contact = item.decision.lead, item.decision.account, item.decision.contact
         primary = item.opportunities[0] if item.opportunities else None
-        params += [
-            lead.pk,
-            account.record.pk if account.record is not None else None,
-            contact.record.pk if contact.record is not None else None,
-            primary.pk if primary is not None else None,
-        ]
+        links.append((lead.pk, _pk(account.record), _pk(contact.record), _pk(primary)))
         # The caller's copy of the lead says what the database now says.
         lead.state, lead.status_reason = LeadState.QUALIFIED, LeadStatus.QUALIFIED
         lead.parent_account, lead.parent_contact = account.record, contact.record
         lead.qualifying_opportunity = primary
         lead.closed_at = lead.updated_at = now
+    if connection.vendor == "postgresql":
+        source = (
+            "(SELECT r ->> 0 AS column1, r ->> 1 AS column2, r ->> 2 AS column3, "
+            "r ->> 3 AS column4 FROM json_array_elements(%s::json) AS r)"
+        )
+        params.append(json.dumps(links))
+        cast = "CAST(links.{} AS BIGINT)"
+    else:
+        row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
+        source = f"(VALUES {', '.join([row] * len(written))})"
+        params += [value for link in links for value in link]
+        cast = "links.{}"
     # Identifiers come from the model, quoted by the backend; every value is a parameter.
     sql = (
         f"UPDATE {table} SET {column('state')} = %s, {column('status_reason')} = %s, "  # noqa: S608
         f"{column('updated_at')} = %s, {column('closed_at')} = %s, "
-        f"{column('parent_account')} = links.column2, "
-        f"{column('parent_contact')} = links.column3, "
-        f"{column('qualifying_opportunity')} = links.column4 "
-        f"FROM (VALUES {', '.join([row] * len(written))}) AS links "
-        f"WHERE {table}.{column('id')} = links.column1"
+        f"{column('parent_account')} = {cast.format('column2')}, "
+        f"{column('parent_contact')} = {cast.format('column3')}, "
+        f"{column('qualifying_opportunity')} = {cast.format('column4')} "
+        f"FROM {source} AS links "
+        f"WHERE {table}.{column('id')} = {cast.format('column1')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -44,6 +44,7 @@ from qualification.engine import (
     QualifyValidationError,
     RecordDecision,
     lead_qualify,
+    write,
 )
 from qualification.models import (
     CreationMode,
@@ -602,11 +603,16 @@ def test_it_refuses_a_lead_that_is_gone(lead, user):
 
 def test_it_writes_nothing_when_the_database_fails_half_way(lead, user):
     before = record_counts()
+    insert = write.instances_insert
+
+    def opportunities_fail(*, model, objs, now):
+        # The account and the contact are in; the opportunities' INSERT fails.
+        if model is Opportunity:
+            raise DatabaseError("disk full")
+        insert(model=model, objs=objs, now=now)
 
     with (
-        mock.patch.object(
-            Opportunity.objects, "bulk_create", side_effect=DatabaseError("disk full")
-        ),
+        mock.patch.object(write, "instances_insert", opportunities_fail),
         pytest.raises(DatabaseError),
     ):
         lead_qualify(lead_id=lead.pk, acting_user=user)
