@@ -329,6 +329,7 @@ def test_it_exports_the_view_as_the_grid_shows_it(
     page.set_viewport_size(LAPTOP)
     login(salesperson)
     page.get_by_label("View", exact=True).select_option("All Leads")
+    expect(page.get_by_role("region", name="All Leads")).to_be_visible()  # the grid redrawn
     page.locator("#lead-grid").get_by_role("link", name="Name", exact=True).click()
     expect(sorted_header(page, "Name")).to_have_attribute("aria-sort", "ascending")
 
