@@ -15,7 +15,8 @@ the same rows go through `bulk_create`, so both databases store the same values.
 
 The values are the database values a model field holds in Python (str, int, bool, None,
 Decimal, date, datetime, and a JSONField's dict or list); a row names every column it writes,
-by attname. Nothing here runs `pre_save`: the caller sets `auto_now` timestamps itself.
+by attname; a column it does not name gets the field's default. Nothing here runs `pre_save`:
+the caller sets `auto_now` timestamps itself.
 """
 
 from __future__ import annotations
@@ -35,6 +36,18 @@ from django.db.models.fields import AutoFieldMixin
 @cache
 def _columns(model: type[models.Model], attnames: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(model._meta.get_field(name).column for name in attnames)
+
+
+@cache
+def _unnamed_fields(model: type[models.Model], attnames: tuple[str, ...]) -> tuple[Any, ...]:
+    """The concrete fields a row does not name (the auto primary key aside): they get their
+    default, as a model instance would give them (`bulk_create` does the same on SQLite), so
+    a field added to the model later is never sent as NULL."""
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
+        if field.attname not in attnames and not isinstance(field, AutoFieldMixin)
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -62,6 +75,10 @@ def rows_insert(
             [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         )
         return [obj.pk for obj in objs] if returning else []
+    unnamed = _unnamed_fields(model, attnames)
+    if unnamed:
+        attnames += tuple(field.attname for field in unnamed)
+        rows = [(*row, *(field.get_default() for field in unnamed)) for row in rows]
     columns = _columns(model, attnames)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -72,6 +72,23 @@ def test_it_stores_decimals_dates_booleans_nulls_and_json_as_the_fields_do():
     assert Qualification.objects.get(pk=pk).duplicate_matches == matches
 
 
+def test_a_column_the_rows_do_not_name_gets_the_fields_default():
+    """A field added to a model later (the undo's record list) is never sent as NULL."""
+    lead = LeadFactory()
+
+    [pk] = rows_insert(
+        model=Qualification,
+        attnames=("lead_id", "lead_label", "qualified_by_id", "experience", "created_at"),
+        rows=[(lead.pk, str(lead), lead.owner_id, "new", timezone.now())],
+    )
+
+    stored = Qualification.objects.get(pk=pk)
+    assert stored.undone_records == []
+    assert stored.undone_at is None
+    assert stored.duplicate_matches == {}
+    assert stored.summary == ""
+
+
 def test_an_unsaved_related_record_is_refused_before_anything_is_written():
     owner = UserFactory()
     opportunity = Opportunity(topic="Chairs", owner=owner, customer_account=Account(name="New"))
