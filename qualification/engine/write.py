@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
-from crm.models import Account, Contact, Opportunity, SalesStage, TimelineEntryKind
+from crm.models import Account, Contact, Opportunity, TimelineEntryKind
 from crm.rows import instances_insert, rows_insert
 from crm.services.timeline import timeline_entries_bulk_add
 from leads.models import Lead, LeadOrigin, LeadState, LeadStatus
 from qualification.engine.decide import LeadDecision, RecordPick
 from qualification.engine.linked import LinkedChange, linked_changes_write
+from qualification.engine.opportunities import opportunity_build
 from qualification.models import (
     DuplicateDecision,
     LinkedFieldChange,
@@ -67,54 +67,6 @@ class QualifyResult:
     @property
     def primary_opportunity(self) -> Opportunity | None:
         return self.opportunities[0] if self.opportunities else None
-
-
-@cache
-def _opportunity_fields() -> tuple[tuple[str, Any], ...]:
-    """(attname, default) of every concrete field, in the order Opportunity(*args) takes."""
-    return tuple((f.attname, f.get_default()) for f in Opportunity._meta.concrete_fields)
-
-
-def opportunity_build(
-    *,
-    lead: Lead,
-    values: dict[str, Any],
-    relations: dict[str, Any],
-    account: Account | None,
-    contact: Contact | None,
-) -> Opportunity:
-    """One new (unsaved) opportunity: the typed `values`, the mapped `relations` ({attname:
-    id}) and the account and contact the qualify resolved.
-
-    Built from positional values (Django's fast path, as when a row is read), which bulk
-    qualify does for every lead: the defaults, then the values, then the relations."""
-    row = dict(_opportunity_fields())
-    row.update(values)
-    row.update(relations)
-    row["owner_id"] = lead.owner_id
-    row["stage"] = SalesStage.DEVELOP
-    # The potential customer is the account, else the contact.
-    customer_contact = None if account is not None else contact
-    row["customer_account_id"] = _pk(account)
-    row["customer_contact_id"] = _pk(customer_contact)
-    # The records this qualify resolved win over the lead's mapped Existing Account/Contact
-    # (the salesperson may have picked another one in the duplicate dialog).
-    if account is not None:
-        row["account_id"] = account.pk
-    if contact is not None:
-        row["contact_id"] = contact.pk
-    if len(row) != len(_opportunity_fields()):
-        unknown = sorted(set(row) - {name for name, _ in _opportunity_fields()})
-        raise TypeError(f"Opportunity has no field {', '.join(unknown)}")
-    opportunity = Opportunity(*row.values())
-    cached = {"customer_account": account, "customer_contact": customer_contact}
-    if account is not None:
-        cached["account"] = account
-    if contact is not None:
-        cached["contact"] = contact
-    for name, record in cached.items():
-        Opportunity._meta.get_field(name).set_cached_value(opportunity, record)
-    return opportunity
 
 
 def qualified_event_body(
