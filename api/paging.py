@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q
 
 from crm.errors import DomainError
 
@@ -35,25 +35,47 @@ def _value_of(row: models.Model, path: str) -> Any:
     return value
 
 
-def _after(order: list[str], values: list[Any]) -> Q:
-    """Rows after `values` in `order`: (a > x) or (a = x and b > y) or ..."""
+def _after(order: list[tuple[str, bool]], values: list[Any]) -> Q:
+    """Rows after `values` in `order` ((name, descending) pairs): (a > x) or (a = x and
+    b > y) or ..."""
     condition = Q()
     equal = Q()
-    for term, value in zip(order, values, strict=True):
-        field = term.removeprefix("-")
-        lookup = "lt" if term.startswith("-") else "gt"
-        condition |= equal & Q(**{f"{field}__{lookup}": value})
-        equal &= Q(**{field: value})
+    for (name, descending), value in zip(order, values, strict=True):
+        lookup = "lt" if descending else "gt"
+        condition |= equal & Q(**{f"{name}__{lookup}": value})
+        equal &= Q(**{name: value})
     return condition
+
+
+def _keyed[T: models.Model](
+    rows: models.QuerySet[T],
+) -> tuple[models.QuerySet[T], list[tuple[str, bool]]]:
+    """The list's order as (name, descending) pairs that a filter can compare: a field name
+    as it is, an expression (the grid's case-ignoring sorts, `Lower("last_name")`) annotated
+    under a name of its own."""
+    order: list[tuple[str, bool]] = []
+    keys: dict[str, Any] = {}
+    for position, term in enumerate(rows.query.order_by):
+        if isinstance(term, str):
+            order.append((term.removeprefix("-"), term.startswith("-")))
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            order.append((term.expression.name, term.descending))
+        elif isinstance(term, OrderBy):
+            name = f"cursor_key_{position}"
+            keys[name] = term.expression
+            order.append((name, term.descending))
+        else:
+            raise TypeError(f"Cannot page on {term!r}")
+    return (rows.annotate(**keys) if keys else rows), order
 
 
 def keyset_page[T: models.Model](
     rows: models.QuerySet[T], *, cursor: str | None, size: int, scope: str
 ) -> tuple[list[T], str | None]:
-    """One page of `rows` (ordered by plain fields ending with the id) after `cursor`, and
+    """One page of `rows` (ordered by fields or expressions, ending with the id) after `cursor`, and
     the cursor of the next page (None on the last). `scope` names the list and its
     parameters: a cursor only continues the list it came from."""
-    order = [str(term) for term in rows.query.order_by]
+    rows, order = _keyed(rows)
     if cursor:
         try:
             data = signing.loads(cursor, salt=SALT)
@@ -69,5 +91,5 @@ def keyset_page[T: models.Model](
     if len(page) <= size:
         return page, None
     page = page[:size]
-    last = [_value_of(page[-1], term.removeprefix("-")) for term in order]
+    last = [_value_of(page[-1], name) for name, _descending in order]
     return page, signing.dumps({"scope": scope, "after": last}, salt=SALT, compress=True)
