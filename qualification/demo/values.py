@@ -80,10 +80,14 @@ class DemoValues:
         return Decimal(self.random.randrange(5_000, 750_000, 500))
 
     def when(self, *, days: int) -> datetime:
-        """A moment in the last `days` days, during working hours."""
+        """A moment in the last `days` days, during working hours, at least an hour ago (so
+        that something can happen after it: before dawn, today's working hours are still to
+        come, and the day before is taken)."""
         moment = self.now - timedelta(days=self.random.uniform(0, days))
         moment = moment.replace(hour=self.random.randint(8, 17), minute=self.random.randint(0, 59))
-        return min(moment, self.now)
+        if moment > self.now - timedelta(hours=1):
+            moment -= timedelta(days=1)
+        return moment
 
     def after(self, moment: datetime) -> datetime:
         """A few hours to ten days after `moment`, and not in the future."""
