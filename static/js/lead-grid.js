@@ -124,11 +124,16 @@
   // first answer removed.
   var latest = null;
   function forGrid(detail) { return Boolean(detail.target && detail.target.id === "lead-grid"); }
+  // The check listens on the grid element the request targets, not on the document: once a
+  // newer answer has replaced that element, its events no longer bubble up to the document, and
+  // an older answer would be swapped into the detached element and still push its URL.
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (forGrid(event.detail)) { latest = event.detail.xhr; }
-  });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (forGrid(event.detail) && latest && event.detail.xhr !== latest) { event.detail.shouldSwap = false; }
+    if (!forGrid(event.detail)) { return; }
+    var xhr = event.detail.xhr;
+    latest = xhr;
+    event.detail.target.addEventListener("htmx:beforeSwap", function (swap) {
+      if (swap.detail.xhr === xhr && xhr !== latest) { swap.detail.shouldSwap = false; }
+    });
   });
 
   document.addEventListener("htmx:load", update);
