@@ -79,6 +79,10 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100
 
 
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def _score_text(score: float) -> str:
     return f"{score:.2f}"
 
@@ -88,12 +92,15 @@ def _score_text(score: float) -> str:
 
 def company_name_similarity(a: str, b: str) -> float:
     """How alike two normalised company names are (`normalize_company_name` keys), 0..1; 0
-    when the guards refuse: another number of words, other initials, or a word unlike its
-    counterpart. Word order does not count ("Traders Northwind" is "Northwind Traders")."""
+    when the guards refuse: other digits, another number of words, other initials, or a word
+    unlike its counterpart. Word order does not count ("Traders Northwind" is "Northwind
+    Traders")."""
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
+    if _digits(a) != _digits(b):  # "Studio 54" is not "Studio 45", "Unit 1" not "Unit 18"
+        return 0.0
     words_a, words_b = sorted(a.split()), sorted(b.split())
     if [w[0] for w in words_a] != [w[0] for w in words_b]:
         return 0.0
@@ -161,6 +168,8 @@ def _written_forms(first_name: str, last_name: str, *, reversed_ok: bool) -> lis
 
 def _names_similarity(a: PersonName, b: PersonName) -> float:
     if not a.last or not b.last or a.last[0] != b.last[0]:
+        return 0.0
+    if _digits(a.first + a.last) != _digits(b.first + b.last):  # "Pat1 Doe" is not "Pat18 Doe"
         return 0.0
     last = 1.0 if a.last == b.last else _ratio(a.last, b.last)
     if a.first and b.first:

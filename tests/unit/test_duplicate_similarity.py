@@ -48,6 +48,8 @@ def test_it_scores_a_typo_in_a_company_name():
         ("Litware", "Kitware"),
         ("Ward Group", "Wade Group"),  # surnames one letter apart
         ("Davis Group", "Davidson Group"),
+        ("Studio 54", "Studio 45"),  # other digits: another company
+        ("Unit 1 Motors", "Unit 18 Motors"),
     ],
 )
 def test_it_does_not_match_a_different_company(typed, existing):
@@ -88,6 +90,7 @@ def test_it_reads_a_name_written_last_first_when_the_rule_is_on(typed):
         (("Mark", "Smith"), ("Mary", "Smith")),
         (("John", "Smith"), ("John", "Smyth-Wilson")),
         (("Nina", "Novak"), ("Nina", "Kovak")),
+        (("Pat1", "Doe"), ("Pat18", "Doe")),  # other digits: numbered test people
     ],
 )
 def test_it_does_not_match_a_different_person(typed, existing):
