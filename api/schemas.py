@@ -14,6 +14,7 @@ from pydantic import model_validator
 from crm.models import Account, Contact, Opportunity
 from leads.forms import LARGEST_ID
 from leads.models import Lead
+from leads.services import LEAD_FORM_FIELDS
 from qualification.models import MAX_OPPORTUNITIES
 
 RecordId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
@@ -53,27 +54,7 @@ class LeadOut(ModelSchema):
         model = Lead
         fields = [
             "id",
-            "topic",
-            "first_name",
-            "last_name",
-            "job_title",
-            "business_phone",
-            "mobile_phone",
-            "email",
-            "company_name",
-            "website",
-            "street1",
-            "street2",
-            "street3",
-            "city",
-            "state_province",
-            "postal_code",
-            "country",
-            "industry",
-            "description",
-            "lead_source",
-            "rating",
-            "need",
+            *LEAD_FORM_FIELDS,
             "existing_account",
             "existing_contact",
             "purchase_timeframe",
