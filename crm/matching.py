@@ -118,6 +118,13 @@ def person_name_key(first_name: str, last_name: str) -> str:
     return " ".join(_words(fold(f"{first_name or ''} {last_name or ''}")))[:101]
 
 
+def name_digits(text: str) -> str:
+    """The digits of a name, in order: names with other digits are never similar ("Studio 54"
+    is not "Studio 45", "Pat1 Doe" not "Pat18 Doe"), so they also block the similar-name
+    search."""
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def name_initials(normalized_name: str) -> str:
     """The first letters of a normalised company name's words, sorted: 'northwind traders' and
     'traders northwind' give 'n t'. Only names with the same initials can be similar (see
