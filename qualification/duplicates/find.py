@@ -25,7 +25,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from crm.matching import name_digits, name_initials
+from crm.matching import name_initials
 from crm.models import Account, Contact
 from qualification.duplicates.rules import NO_RULES, DuplicateRules
 from qualification.duplicates.similarity import (
@@ -106,9 +106,9 @@ class AccountMatches:
     by_name: dict[str, list[Account]] = field(default_factory=dict)
     by_domain: dict[str, list[Account]] = field(default_factory=dict)
     by_phone: dict[str, list[Account]] = field(default_factory=dict)
-    # What the similar-name search found, by the initials of the name's words and its digits
-    # (only names with the same initials and the same digits can be similar).
-    similar: dict[tuple[str, str], list[Account]] = field(default_factory=dict)
+    # What the similar-name search found, by its block (`name_initials`: the initials of the
+    # name's words and its digits; only names of one block can be similar).
+    similar: dict[str, list[Account]] = field(default_factory=dict)
 
     def for_candidate(self, *, name: str, domain: str) -> list[Account]:
         """The exact-name and domain matches of one candidate (normalised keys), each account
@@ -129,8 +129,7 @@ class AccountMatches:
         for account in self.by_phone.get(phone, []) if phone else []:
             found.add(account, "same phone", score=1.0, clear=True)
         similar = []
-        block = (name_initials(name), name_digits(name))
-        for account in self.similar.get(block, []) if name else []:
+        for account in self.similar.get(name_initials(name), []) if name else []:
             reason = company_name_reason(name, account.normalized_name)
             if reason is not None:
                 similar.append((reason[1], account, reason[0]))
@@ -296,7 +295,7 @@ def accounts_find(
     by_name: dict[str, list[Account]] = defaultdict(list)
     by_domain: dict[str, list[Account]] = defaultdict(list)
     by_phone: dict[str, list[Account]] = defaultdict(list)
-    similar: dict[tuple[str, str], list[Account]] = defaultdict(list)
+    similar: dict[str, list[Account]] = defaultdict(list)
     by_id: dict[int, Account] = {}
     found = list(_locked(Account.objects.filter(condition).select_related("owner"), lock))
     for account in sorted(found, key=lambda account: (account.name, account.pk)):
@@ -309,7 +308,7 @@ def accounts_find(
         if account.phone_normalized and account.phone_normalized in phones:
             by_phone[account.phone_normalized].append(account)
         if similar_names:
-            similar[account.name_initials, name_digits(account.normalized_name)].append(account)
+            similar[account.name_initials].append(account)
     matches = AccountMatches(
         by_name=dict(by_name),
         by_domain=dict(by_domain),
