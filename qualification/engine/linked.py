@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from crm.models import Account, Contact
+from crm.services.fields import ACCOUNT_MATCH_FIELDS, CONTACT_MATCH_FIELDS
 from crm.services.records import account_match_keys, contact_match_keys
 from qualification.engine.errors import FieldProblem
 from qualification.models import FieldMapping, LinkedPolicy, RecordType
@@ -193,8 +194,8 @@ class LinkedChange:
 
 
 _MATCH_KEYS: dict[type[models.Model], tuple[Callable[[Any], Any], tuple[str, ...]]] = {
-    Account: (account_match_keys, ("normalized_name", "website_domain")),
-    Contact: (contact_match_keys, ("email_normalized", "full_name_normalized")),
+    Account: (account_match_keys, ACCOUNT_MATCH_FIELDS),
+    Contact: (contact_match_keys, CONTACT_MATCH_FIELDS),
 }
 
 

@@ -144,6 +144,7 @@ def test_it_fills_an_existing_contact_of_the_lead(lead, user):
     contact.refresh_from_db()
     assert contact.job_title == "Buyer"
     assert contact.mobile_phone == "+1 555 100 3000"
+    assert contact.mobile_phone_normalized == "551003000"  # its match key follows
     assert contact.email == "n@x.example"  # kept: fill empty
     assert ("contact", contact.pk, "job_title", "", "Buyer") in _changes(result.qualification)
 
@@ -299,6 +300,19 @@ def test_bulk_fills_empty_fields_of_a_single_clear_match(user):
     assert _changes(Qualification.objects.get(lead=lead)) == {
         ("account", account.pk, "city", "", "Oslo")
     }
+
+
+def test_bulk_keeps_every_match_key_of_a_filled_record(user):
+    account = AccountFactory(name="Northwind Traders", website="", phone="")
+    lead = LeadFactory(
+        owner=user, company_name="Northwind Traders", business_phone="+1 555 0100 200"
+    )
+
+    _bulk(user, [lead])
+
+    account.refresh_from_db()
+    # The phone filled in is found by the phone rule from now on.
+    assert (account.phone, account.phone_normalized) == ("+1 555 0100 200", "550100200")
 
 
 def test_bulk_two_leads_linking_one_record_fill_it_once(user):
