@@ -47,6 +47,7 @@ LOADED_NAME = re.compile(r"crm_load(_\w+)?|crm_bench_\w+|\w+_bench")
 TABLES = (
     "crm_timelineentry",
     "qualification_qualificationopportunity",
+    "qualification_linkedfieldchange",
     "qualification_qualification",
     "leads_leadorigin",
     "qualification_bulkqualifyjob",
