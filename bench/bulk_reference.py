@@ -2,9 +2,10 @@
 
 Not the product, and not general: it writes what a bulk qualify job writes
 (`bulk_qualify_job_start`, then `bulk_qualify_job_process`) for the data set of
-`bench/bulk_qualify.py` (the default field mappings, all of them "fill empty fields" on a linked
-record, every box of the bulk dialog ticked, duplicate detection on with every rule, no
-summaries, Experience = New), through psycopg, without Python per lead: in one transaction per
+`bench/bulk_qualify.py` (the field mappings as the engine reads them from the database, with
+the "fill empty fields" policy of every default mapping on a linked record; every box of the
+bulk dialog ticked, duplicate detection on with every rule, no summaries, Experience = New),
+through psycopg, without Python per lead: in one transaction per
 chunk of 500 leads with the advisory locks (as the engine), or in one transaction for all of
 them without (the lower bound; one transaction cannot hold the advisory locks of 10,000 leads,
 see `reference_qualify`). `bulk_qualify.py --compare` runs it and the engine on identical data
@@ -12,32 +13,33 @@ and checks that both leave the same rows (`fingerprints`), so it is a measured l
 the engine's work, not a guess.
 
 What it does (one statement each): a job row first (as `bulk_qualify_job_start`), then per
-chunk: lock the job row and the selected leads (FOR UPDATE, id order); read the leads with
-their match keys into a temporary table (the normalisation of `crm.matching` in SQL, exact for
-this data set: ASCII names, no accents, no abbreviations); take the match keys' advisory locks
+chunk: lock the job row and the selected leads (FOR UPDATE, id order); read the leads with their
+match keys into a temporary table (the normalisation of `crm.matching` in SQL, exact for this
+data set: ASCII names, no accents, no abbreviations); take the match keys' advisory locks
 (account name, domain and phone; contact email, full name and each phone; `locks=False` leaves
 them out); look up and lock (FOR NO KEY UPDATE) the existing accounts and contacts the engine
 looks up, with the same kinds of lookup in one statement per record type (`id IN (... UNION
-...)`): accounts by exact name, domain and phone, and by similar name through the same pg_trgm
-join as `qualification.duplicates.find` (on the name's word initials and `%`); contacts (of the
-leads not left for review over their account) by email, business or mobile phone, and by
+...)`, each part on its own index; the keys come from the chunk's temporary tables instead of
+parameter lists): accounts by exact name, domain and phone, and by similar name through the same
+pg_trgm join as `qualification.duplicates.find` (on the name's word initials and `%`); contacts
+(of the leads not left for review over their account) by email, business or mobile phone, and by
 similar name (the name key with `%`) within the existing account the contact would go under,
 within the company of its new account and within its email domain (not a free-mail one); the
 exact full-name rule has no lookup of its own, as in the engine: the similar-name search finds
 equal names too. Then decide: a lead with several matching accounts or contacts, or with a
 single contact matched by phone only (not a clear match), is left for review; one clear match is
-linked; leads of one company share one new account and leads with one email one new contact,
-the first lead creating it. The similar-name candidates are looked up and locked but not
-scored: on this data set every one of them differs from the lead's name by its digits ("Company
-512" and "Company 51", "Pat Buyer 1500" and "Pat Buyer 1499"), which the engine's scorer
-rejects (`crm.matching.name_digits`), so they never decide; the fingerprints check that.
-Then the linked accounts' and contacts' empty mapped fields are filled from the first lead
-linking each (one UPDATE per record type, the match columns refreshed as the engine refreshes
-them); the new accounts, contacts, opportunities and qualification records are numbered from
-their sequences in lead order; one INSERT ... SELECT per table (accounts, contacts,
-opportunities, originating-lead links, qualification records, their opportunity links, the
-linked fields' changes, the timeline's two events), one UPDATE ... FROM for the leads, and one
-for the job's progress. Last, the job is marked done.
+linked; leads of one company share one new account and leads with one email one new contact, the
+first lead creating it. The similar-name candidates are looked up and locked but not scored: on
+this data set every one of them differs from the lead's name by its digits ("Company 512" and
+"Company 51", "Pat Buyer 1500" and "Pat Buyer 1499"), which the engine's scorer rejects
+(`crm.matching.name_digits`), so they never decide; the fingerprints check that. Then the linked
+accounts' and contacts' empty mapped fields are filled from the first lead linking each (one
+UPDATE per record type, the match columns refreshed as the engine refreshes them); the new
+accounts, contacts, opportunities and qualification records are numbered from their sequences in
+lead order; one INSERT ... SELECT per table (accounts, contacts, opportunities, originating-lead
+links, qualification records, their opportunity links, the linked fields' changes, the
+timeline's two events), one UPDATE ... FROM for the leads, and one for the job's progress. Last,
+the job is marked done.
 
 The advisory lock keys are hashed by PostgreSQL (`hashtextextended`) rather than with the
 engine's blake2b, so they are other numbers, as many of them, taken the same way.
