@@ -19,27 +19,27 @@ data set: ASCII names, no accents, no abbreviations); take the match keys' advis
 (account name, domain and phone; contact email, full name and each phone; `locks=False` leaves
 them out); look up and lock (FOR NO KEY UPDATE) the existing accounts and contacts the engine
 looks up, with the same kinds of lookup in one statement per record type (`id IN (... UNION
-...)`, each part on its own index; the keys come from the chunk's temporary tables instead of
-parameter lists): accounts by exact name, domain and phone, and by similar name through the same
-pg_trgm join as `qualification.duplicates.find` (on the name's word initials and `%`); contacts
-(of the leads not left for review over their account) by email, business or mobile phone, and by
-similar name (the name key with `%`) within the existing account the contact would go under,
-within the company of its new account and within its email domain (not a free-mail one); the
-exact full-name rule has no lookup of its own, as in the engine: the similar-name search finds
-equal names too. Then decide: a lead with several matching accounts or contacts, or with a
-single contact matched by phone only (not a clear match), is left for review; one clear match is
-linked; leads of one company share one new account and leads with one email one new contact, the
-first lead creating it. The similar-name candidates are looked up and locked but not scored: on
-this data set every one of them differs from the lead's name by its digits ("Company 512" and
-"Company 51", "Pat Buyer 1500" and "Pat Buyer 1499"), which the engine's scorer rejects
-(`crm.matching.name_digits`), so they never decide; the fingerprints check that. Then the linked
-accounts' and contacts' empty mapped fields are filled from the first lead linking each (one
-UPDATE per record type, the match columns refreshed as the engine refreshes them); the new
-accounts, contacts, opportunities and qualification records are numbered from their sequences in
-lead order; one INSERT ... SELECT per table (accounts, contacts, opportunities, originating-lead
-links, qualification records, their opportunity links, the linked fields' changes, the
-timeline's two events), one UPDATE ... FROM for the leads, and one for the job's progress. Last,
-the job is marked done.
+...)`, each part on its own index, the keys read from the chunk's temporary table into arrays
+bound as parameters, as the engine binds its lists): accounts by exact name, domain and phone,
+and by similar name through the same pg_trgm join as `qualification.duplicates.find` (on the
+name's word initials and `%`); contacts (of the leads not left for review over their account) by
+email, business or mobile phone, and by similar name (the name key with `%`) within the existing
+account the contact would go under, within the company of its new account and within its email
+domain (not a free-mail one); the exact full-name rule has no lookup of its own, as in the
+engine: the similar-name search finds equal names too. Then decide: a lead with several matching
+accounts or contacts, or with a single contact matched by phone only (not a clear match), is
+left for review; one clear match is linked; leads of one company share one new account and leads
+with one email one new contact, the first lead creating it. The similar-name candidates are
+looked up and locked but not scored: on this data set every one of them differs from the lead's
+name by its digits ("Company 512" and "Company 51", "Pat Buyer 1500" and "Pat Buyer 1499"),
+which the engine's scorer rejects (`crm.matching.name_digits`), so they never decide; the
+fingerprints check that. Then the linked accounts' and contacts' empty mapped fields are filled
+from the first lead linking each (one UPDATE per record type, the match columns refreshed as the
+engine refreshes them); the new accounts, contacts, opportunities and qualification records are
+numbered from their sequences in lead order; one INSERT ... SELECT per table (accounts,
+contacts, opportunities, originating-lead links, qualification records, their opportunity links,
+the linked fields' changes, the timeline's two events), one UPDATE ... FROM for the leads, and
+one for the job's progress. Last, the job is marked done.
 
 The advisory lock keys are hashed by PostgreSQL (`hashtextextended`) rather than with the
 engine's blake2b, so they are other numbers, as many of them, taken the same way.
@@ -122,33 +122,27 @@ def _linked_update(model: Any, *, keys: str) -> str:
     """
 
 
-# The similar-name candidate searches, as qualification.duplicates.find sends them (there
-# the arrays are parameters; here they come from the chunk's keys, in the same order).
+# The similar-name candidate searches, as qualification.duplicates.find sends them: joined to
+# arrays bound as parameters (read from the chunk's keys by the statements of `_FETCHED`), so
+# that the planner sees how many names it joins, as it does for the engine's.
 _SIMILAR_ACCOUNTS = """
-    SELECT a.id FROM crm_account a JOIN unnest(
-        ARRAY(SELECT k_name FROM ref_acckeys ORDER BY k_name),
-        ARRAY(SELECT k_initials FROM ref_acckeys ORDER BY k_name)) AS q(name, initials)
+    SELECT a.id FROM crm_account a
+    JOIN unnest(%(acc_names)s::text[], %(acc_initials)s::text[]) AS q(name, initials)
     ON a.name_initials = q.initials AND lower(a.normalized_name) %% q.name
 """
 _SIMILAR_IN_ACCOUNTS = """
-    SELECT c.id FROM crm_contact c JOIN unnest(
-        ARRAY(SELECT place::bigint FROM ref_people WHERE kind = 'account' ORDER BY 1, name),
-        ARRAY(SELECT name FROM ref_people WHERE kind = 'account' ORDER BY place::bigint, 1))
-        AS q(account, name)
+    SELECT c.id FROM crm_contact c
+    JOIN unnest(%(in_account_ids)s::bigint[], %(in_account_names)s::text[]) AS q(account, name)
     ON c.account_id = q.account AND c.name_key %% q.name
 """
 _SIMILAR_IN_COMPANIES = """
-    SELECT c.id FROM crm_contact c JOIN crm_account a ON a.id = c.account_id JOIN unnest(
-        ARRAY(SELECT place FROM ref_people WHERE kind = 'company' ORDER BY 1, name),
-        ARRAY(SELECT name FROM ref_people WHERE kind = 'company' ORDER BY place, 1))
-        AS q(company, name)
+    SELECT c.id FROM crm_contact c JOIN crm_account a ON a.id = c.account_id
+    JOIN unnest(%(in_company_keys)s::text[], %(in_company_names)s::text[]) AS q(company, name)
     ON a.normalized_name = q.company AND c.name_key %% q.name
 """
 _SIMILAR_IN_DOMAINS = """
-    SELECT c.id FROM crm_contact c JOIN unnest(
-        ARRAY(SELECT place FROM ref_people WHERE kind = 'domain' ORDER BY 1, name),
-        ARRAY(SELECT name FROM ref_people WHERE kind = 'domain' ORDER BY place, 1))
-        AS q(domain, name)
+    SELECT c.id FROM crm_contact c
+    JOIN unnest(%(in_domain_keys)s::text[], %(in_domain_names)s::text[]) AS q(domain, name)
     ON c.email_domain = q.domain AND c.name_key %% q.name
 """
 # The leads not left for review over their account.
@@ -206,8 +200,11 @@ _READ_AND_DECIDE: list[tuple[str, str]] = [
     (
         "account keys",
         """
-        CREATE TEMP TABLE ref_acckeys ON COMMIT DROP AS
-        SELECT DISTINCT k_name, k_initials FROM ref_sel WHERE k_name <> ''
+        WITH keys AS (SELECT DISTINCT k_name, k_initials FROM ref_sel WHERE k_name <> '')
+        SELECT ARRAY(SELECT k_name FROM keys ORDER BY k_name),
+               ARRAY(SELECT k_initials FROM keys ORDER BY k_name),
+               ARRAY(SELECT DISTINCT k_domain FROM ref_sel WHERE k_domain <> '' ORDER BY 1),
+               ARRAY(SELECT DISTINCT k_bphone FROM ref_sel WHERE k_bphone <> '' ORDER BY 1)
         """,
     ),
     (
@@ -217,13 +214,10 @@ _READ_AND_DECIDE: list[tuple[str, str]] = [
         SELECT a.id, a.name, a.normalized_name, a.website_domain, a.phone_normalized
         FROM crm_account a JOIN auth_user u ON u.id = a.owner_id
         WHERE a.id IN (
-            SELECT id FROM crm_account
-            WHERE normalized_name IN (SELECT k_name FROM ref_acckeys)
+            SELECT id FROM crm_account WHERE normalized_name = ANY(%(acc_names)s::text[])
             UNION SELECT id FROM crm_account WHERE id IN ({_SIMILAR_ACCOUNTS})
-            UNION SELECT id FROM crm_account
-            WHERE website_domain IN (SELECT k_domain FROM ref_sel WHERE k_domain <> '')
-            UNION SELECT id FROM crm_account
-            WHERE phone_normalized IN (SELECT k_bphone FROM ref_sel WHERE k_bphone <> ''))
+            UNION SELECT id FROM crm_account WHERE website_domain = ANY(%(acc_domains)s::text[])
+            UNION SELECT id FROM crm_account WHERE phone_normalized = ANY(%(acc_phones)s::text[]))
         ORDER BY a.id FOR NO KEY UPDATE OF a
         """,
     ),
@@ -245,7 +239,7 @@ _READ_AND_DECIDE: list[tuple[str, str]] = [
         """,
     ),
     (
-        "people searched",
+        "contact keys",
         f"""
         CREATE TEMP TABLE ref_people ON COMMIT DROP AS
         SELECT DISTINCT kind, place, s.k_person AS name
@@ -258,6 +252,24 @@ _READ_AND_DECIDE: list[tuple[str, str]] = [
         """,
     ),
     (
+        "contact keys read",
+        f"""
+        WITH ok AS (SELECT s.* FROM ref_sel s LEFT JOIN ref_accmatch am ON am.lead_id = s.id
+                    WHERE {_ACCOUNT_OK})
+        SELECT ARRAY(SELECT DISTINCT k_email FROM ok WHERE k_email <> '' ORDER BY 1),
+               ARRAY(SELECT DISTINCT p FROM ok, unnest(ARRAY[k_bphone, k_mphone]) AS p
+                     WHERE p <> '' ORDER BY 1),
+               ARRAY(SELECT place::bigint FROM ref_people WHERE kind = 'account'
+                     ORDER BY place::bigint, name),
+               ARRAY(SELECT name FROM ref_people WHERE kind = 'account'
+                     ORDER BY place::bigint, name),
+               ARRAY(SELECT place FROM ref_people WHERE kind = 'company' ORDER BY place, name),
+               ARRAY(SELECT name FROM ref_people WHERE kind = 'company' ORDER BY place, name),
+               ARRAY(SELECT place FROM ref_people WHERE kind = 'domain' ORDER BY place, name),
+               ARRAY(SELECT name FROM ref_people WHERE kind = 'domain' ORDER BY place, name)
+        """,
+    ),
+    (
         "contact candidates",
         f"""
         CREATE TEMP TABLE ref_confound ON COMMIT DROP AS
@@ -266,15 +278,11 @@ _READ_AND_DECIDE: list[tuple[str, str]] = [
         FROM crm_contact c LEFT JOIN crm_account a ON a.id = c.account_id
         JOIN auth_user u ON u.id = c.owner_id
         WHERE c.id IN (
-            SELECT id FROM crm_contact WHERE email_normalized IN (
-                SELECT s.k_email FROM ref_sel s LEFT JOIN ref_accmatch am ON am.lead_id = s.id
-                WHERE {_ACCOUNT_OK} AND s.k_email <> '')
-            UNION SELECT id FROM crm_contact WHERE business_phone_normalized IN (
-                SELECT p FROM ref_sel s LEFT JOIN ref_accmatch am ON am.lead_id = s.id,
-                    unnest(ARRAY[s.k_bphone, s.k_mphone]) AS p WHERE {_ACCOUNT_OK} AND p <> '')
-            UNION SELECT id FROM crm_contact WHERE mobile_phone_normalized IN (
-                SELECT p FROM ref_sel s LEFT JOIN ref_accmatch am ON am.lead_id = s.id,
-                    unnest(ARRAY[s.k_bphone, s.k_mphone]) AS p WHERE {_ACCOUNT_OK} AND p <> '')
+            SELECT id FROM crm_contact WHERE email_normalized = ANY(%(con_emails)s::text[])
+            UNION SELECT id FROM crm_contact
+            WHERE business_phone_normalized = ANY(%(con_phones)s::text[])
+            UNION SELECT id FROM crm_contact
+            WHERE mobile_phone_normalized = ANY(%(con_phones)s::text[])
             UNION SELECT id FROM crm_contact WHERE id IN ({_SIMILAR_IN_ACCOUNTS})
             UNION SELECT id FROM crm_contact WHERE id IN ({_SIMILAR_IN_COMPANIES})
             UNION SELECT id FROM crm_contact WHERE id IN ({_SIMILAR_IN_DOMAINS}))
@@ -578,6 +586,21 @@ def statements() -> list[tuple[str, str]]:
     ]
 
 
+# The statements whose one row gives parameters of the next ones (the key arrays).
+_FETCHED = {
+    "account keys": ("acc_names", "acc_initials", "acc_domains", "acc_phones"),
+    "contact keys read": (
+        "con_emails",
+        "con_phones",
+        "in_account_ids",
+        "in_account_names",
+        "in_company_keys",
+        "in_company_names",
+        "in_domain_keys",
+        "in_domain_names",
+    ),
+}
+
 _JOB_START = """
     INSERT INTO qualification_bulkqualifyjob (created_at, updated_at, created_by_id, lead_ids,
         create_account, create_contact, create_opportunity, status, total, processed,
@@ -649,6 +672,8 @@ def reference_qualify(
                     continue
                 cursor.execute(sql, params)
                 sent += 1
+                if name in _FETCHED:
+                    params.update(zip(_FETCHED[name], cursor.fetchone(), strict=True))
             cursor.execute("SELECT (SELECT count(*) FROM ref_q), (SELECT count(*) FROM ref_sel)")
             done, seen = cursor.fetchone()
             qualified, selected = qualified + done, selected + seen
