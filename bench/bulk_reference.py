@@ -83,11 +83,14 @@ _EMAIL_DOMAIN = """
     CASE WHEN position('@' IN {col}) > 0
          THEN left(btrim(substring({col} FROM '@([^@]*)$'), '.'), 100) ELSE '' END
 """
-# crm.matching.name_initials: the first letters of the key's words, in code point order.
+# crm.matching.name_initials: the first letters of the key's words, in code point order, then
+# '|' and the key's digits when it has any.
 _INITIALS = """
     left(array_to_string(ARRAY(
         SELECT left(w, 1) FROM regexp_split_to_table({col}, ' ') AS w WHERE w <> ''
-        ORDER BY left(w, 1) COLLATE "C"), ' '), 40)
+        ORDER BY left(w, 1) COLLATE "C"), ' ')
+        || CASE WHEN {col} ~ '[0-9]' THEN '|' || regexp_replace({col}, '[^0-9]', '', 'g')
+           ELSE '' END, 40)
 """
 
 # The lead's mapped values onto the linked account or contact, from the mappings the admin
@@ -564,19 +567,25 @@ _WRITE: list[tuple[str, str]] = [
 
 
 def statements() -> list[tuple[str, str]]:
-    """A chunk's statements, (name, SQL with named parameters), in order. The engine refreshes
-    the name and domain keys of a linked account, and the email and full-name keys of a linked
-    contact (qualification.engine.linked), not their other match columns: so does this."""
+    """A chunk's statements, (name, SQL with named parameters), in order. A linked record
+    whose fields were filled gets every match column again (qualification.engine.linked)."""
     from crm.models import Account, Contact
 
+    name = _NAME_KEY.format(col="v.name")
     account_keys = (
-        f"normalized_name = {_NAME_KEY.format(col='v.name')}, "
-        f"website_domain = {_DOMAIN_KEY.format(col='v.website')}"
+        f"normalized_name = {name}, "
+        f"website_domain = {_DOMAIN_KEY.format(col='v.website')}, "
+        f"phone_normalized = {_PHONE_KEY.format(col='v.phone')}, "
+        f"name_initials = {_INITIALS.format(col=f'({name})')}"
     )
     contact_keys = (
         "email_normalized = left(lower(btrim(v.email)), 100), "
         "full_name_normalized = left(lower(btrim(regexp_replace("
-        "v.first_name || ' ' || v.last_name, '\\s+', ' ', 'g'))), 101)"
+        "v.first_name || ' ' || v.last_name, '\\s+', ' ', 'g'))), 101), "
+        f"name_key = {_PERSON_KEY.format(first='v.first_name', last='v.last_name')}, "
+        f"email_domain = {_EMAIL_DOMAIN.format(col='left(lower(btrim(v.email)), 100)')}, "
+        f"business_phone_normalized = {_PHONE_KEY.format(col='v.business_phone')}, "
+        f"mobile_phone_normalized = {_PHONE_KEY.format(col='v.mobile_phone')}"
     )
     return [
         *_READ_AND_DECIDE,
