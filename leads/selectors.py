@@ -108,12 +108,13 @@ def _quick_find_text(query: str | None) -> str:
 
 
 def _names_begin_with(query: str) -> Q:
-    """Case-insensitive "begins with" on first, last or full name (annotated `search_name`)."""
-    return (
-        Q(first_name__istartswith=query)
-        | Q(last_name__istartswith=query)
-        | Q(search_name__istartswith=query)
-    )
+    """Case-insensitive "begins with" on first, last or full name (annotated `search_name`).
+
+    The full name is "first last": text without a space begins it only where it begins the
+    first name, so it is tested only for text with a space (one branch fewer for the database
+    to try on every lead a quick find reads)."""
+    found = Q(first_name__istartswith=query) | Q(last_name__istartswith=query)
+    return found | Q(search_name__istartswith=query) if " " in query else found
 
 
 def _quick_find_filter(query: str) -> Q:
