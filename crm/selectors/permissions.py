@@ -27,6 +27,8 @@ def owners_or_manager(
     each lookup walks the authentication backends."""
     if not user.is_authenticated:
         return [False] * len(owner_ids)
-    if user.has_perm(MANAGE_ALL_PERMISSION):
+    owns = [owner_id == user.pk for owner_id in owner_ids]
+    # Only when it matters: the permission lookup reads the user's permissions (two queries).
+    if not all(owns) and user.has_perm(MANAGE_ALL_PERMISSION):
         return [True] * len(owner_ids)
-    return [owner_id == user.pk for owner_id in owner_ids]
+    return owns
