@@ -246,14 +246,43 @@ class Lead(AddressMixin, TimeStampedModel):
             # indexed in each direction).
             models.Index(fields=["status_reason", "-id"], name="lead_status_reason_up"),
             models.Index(fields=["status_reason", "id"], name="lead_status_reason_down"),
+            # The same within a state (My Open Leads, Open Leads): the open reasons sort after
+            # most closed ones, so without the state first the scan reads through the closed
+            # leads before the first open one (100 to 200 ms at 1,000,000 leads).
+            models.Index(fields=["state", "status_reason", "-id"], name="lead_state_status_up"),
+            models.Index(fields=["state", "status_reason", "id"], name="lead_state_status_down"),
             models.Index(fields=["owner_sort", "-id"], name="lead_owner_sort_up"),
             models.Index(fields=["owner_sort", "id"], name="lead_owner_sort_down"),
+            # Deep pages: the pager skips its OFFSET in ids alone (crm.pagination), which an
+            # index-only scan reads without visiting the table when the index holds every
+            # column the query names: newest first over all leads, and Open Leads by Owner.
+            models.Index(fields=["-created_at", "-id"], name="lead_newest"),
+            models.Index(fields=["state", "owner_sort", "-id"], name="lead_state_owner_sort"),
             # The sortable columns (text case ignored), with the id tie-break so that a page
             # comes from the index in order. Quick find's case-insensitive "begins with" and
             # the phone digits' trigrams need indexes that only PostgreSQL has (migrations
             # 0003_grid_indexes and 0007 create them there).
+            # The names sort by LOWER(); PostgreSQL scans an expression index index-only only
+            # when the columns the expressions read are in it too, so they end it (after the
+            # unique id they change no order; INCLUDE would too, but SQLite warns about it):
+            # page 800 by Name skips its 40,000 entries in the index alone. The state-first
+            # one serves the open views.
             models.Index(
-                Lower("last_name"), Lower("first_name"), F("id").desc(), name="lead_name_ci"
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id").desc(),
+                F("last_name"),
+                F("first_name"),
+                name="lead_name_ci",
+            ),
+            models.Index(
+                F("state"),
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id").desc(),
+                F("last_name"),
+                F("first_name"),
+                name="lead_state_name_ci",
             ),
             models.Index(Lower("company_name"), F("id").desc(), name="lead_company_ci"),
             models.Index(Lower("email"), F("id").desc(), name="lead_email_ci"),

@@ -4,6 +4,7 @@ selection that bulk commands (qualify, disqualify, reactivate, delete) act on.""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.models import Account, Contact
-from crm.selectors import MANAGE_ALL_PERMISSION, owner_or_manager
+from crm.selectors import MANAGE_ALL_PERMISSION, owner_or_manager, owners_or_manager
 from leads.filters import lead_filter_split
 from leads.models import NOT_A_DIGIT, Lead, LeadState
 
@@ -107,12 +108,13 @@ def _quick_find_text(query: str | None) -> str:
 
 
 def _names_begin_with(query: str) -> Q:
-    """Case-insensitive "begins with" on first, last or full name (annotated `search_name`)."""
-    return (
-        Q(first_name__istartswith=query)
-        | Q(last_name__istartswith=query)
-        | Q(search_name__istartswith=query)
-    )
+    """Case-insensitive "begins with" on first, last or full name (annotated `search_name`).
+
+    The full name is "first last": text without a space begins it only where it begins the
+    first name, so it is tested only for text with a space (one branch fewer for the database
+    to try on every lead a quick find reads)."""
+    found = Q(first_name__istartswith=query) | Q(last_name__istartswith=query)
+    return found | Q(search_name__istartswith=query) if " " in query else found
 
 
 def _quick_find_filter(query: str) -> Q:
@@ -201,11 +203,25 @@ def lead_can_change(user: AnyUser, lead: Lead) -> bool:
     return owner_or_manager(user=user, owner_id=lead.owner_id)
 
 
+def leads_can_change(user: AnyUser, leads: Sequence[Lead]) -> list[bool]:
+    """`lead_can_change` for each lead, the permission looked up once."""
+    return owners_or_manager(user=user, owner_ids=[lead.owner_id for lead in leads])
+
+
 def lead_can_delete(user: AnyUser, lead: Lead) -> bool:
     """Owners delete their leads; the delete permission allows any lead."""
+    return leads_can_delete(user, [lead])[0]
+
+
+def leads_can_delete(user: AnyUser, leads: Sequence[Lead]) -> list[bool]:
+    """`lead_can_delete` for each lead, the permission looked up once."""
     if not user.is_authenticated:
-        return False
-    return lead.owner_id == user.pk or user.has_perm(DELETE_LEAD)
+        return [False] * len(leads)
+    owns = [lead.owner_id == user.pk for lead in leads]
+    # Only when it matters: the permission lookup reads the user's permissions (two queries).
+    if not all(owns) and user.has_perm(DELETE_LEAD):
+        return [True] * len(leads)
+    return owns
 
 
 def lead_get_for_user(*, user: AnyUser, pk: int, for_change: bool = False) -> Lead:

@@ -18,7 +18,7 @@ from crm.selectors.grids import (
     opportunity_view_or_default,
     sort_key,
 )
-from crm.selectors.permissions import MANAGE_ALL_PERMISSION, owner_or_manager
+from crm.selectors.permissions import MANAGE_ALL_PERMISSION, owner_or_manager, owners_or_manager
 from crm.selectors.process import StageCell, opportunity_stages
 from crm.selectors.records import (
     account_contacts,
@@ -58,6 +58,7 @@ __all__ = [
     "opportunity_view_or_default",
     "originating_lead",
     "owner_or_manager",
+    "owners_or_manager",
     "record_leads",
     "sort_key",
     "timeline_entry_get",

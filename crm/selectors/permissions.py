@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,4 +17,18 @@ def owner_or_manager(*, user: AbstractBaseUser | AnonymousUser, owner_id: int | 
     """The one "owner or sales manager" rule: a user changes what they own (a lead, an account,
     a contact, an opportunity, a bulk job they started), and the manage-all permission allows
     anyone's."""
-    return user.is_authenticated and (owner_id == user.pk or user.has_perm(MANAGE_ALL_PERMISSION))
+    return owners_or_manager(user=user, owner_ids=[owner_id])[0]
+
+
+def owners_or_manager(
+    *, user: AbstractBaseUser | AnonymousUser, owner_ids: Sequence[int | None]
+) -> list[bool]:
+    """`owner_or_manager` for many records (a grid's rows) with the permission looked up once:
+    each lookup walks the authentication backends."""
+    if not user.is_authenticated:
+        return [False] * len(owner_ids)
+    owns = [owner_id == user.pk for owner_id in owner_ids]
+    # Only when it matters: the permission lookup reads the user's permissions (two queries).
+    if not all(owns) and user.has_perm(MANAGE_ALL_PERMISSION):
+        return [True] * len(owner_ids)
+    return owns

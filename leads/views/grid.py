@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET
 
 from crm.grids import PAGE_SIZES, header_cells, page_size
 from crm.http import HtmxHttpRequest, render_page, search_text
 from crm.pagination import CappedCountPaginator
 from leads import selectors
-from leads.columns import lead_grid_column_keys, visible_columns
+from leads.columns import COLUMN_TEXT, lead_grid_column_keys, visible_columns
 from leads.models import Lead
 
 DEFAULT_PAGE_SIZE = 50
@@ -34,9 +35,16 @@ VIEW_STATES = {
 
 @dataclass(frozen=True)
 class Row:
+    """One lead of the page and what its cells show that the lead does not hold as such."""
+
     lead: Lead
     can_change: bool  # qualify, disqualify, reactivate
     can_delete: bool
+    url: str
+    status_reason: str
+    owner_name: str
+    created_iso: str  # the <time> element's datetime
+    created_on: str  # as the grid shows it
 
 
 def grid_url(*, url_name: str = "leads:lead-list", **params: Any) -> str:
@@ -64,6 +72,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     columns = visible_columns(lead_grid_column_keys(user=request.user), sort)
     base = {"view": view.value, "q": query, "per_page": per_page}
     here = {**base, "sort": sort}
+    sort_key = sort.removeprefix("-")
     return {
         "rows": _rows(request, page),
         "columns": columns,
@@ -73,7 +82,11 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
         "views": selectors.LEAD_VIEWS,
         "query": query,
         "sort": sort,
-        "sort_key": sort.removeprefix("-"),
+        # The shown columns' cell classes, the sorted one marked.
+        "cell_class": {
+            column.key: f"col-{column.key}{' sorted' if column.key == sort_key else ''}"
+            for column in columns
+        },
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "page_obj": page,
@@ -91,9 +104,22 @@ def _rows(request: HtmxHttpRequest, page: Any) -> list[Row]:
     """The page's leads with what the user may do to each (the command bar enables its commands
     from these; the services decide again when a command runs)."""
     user = request.user
+    leads = list(page)
+    can_change = selectors.leads_can_change(user, leads)
+    can_delete = selectors.leads_can_delete(user, leads)
     return [
-        Row(lead, selectors.lead_can_change(user, lead), selectors.lead_can_delete(user, lead))
-        for lead in page
+        Row(
+            lead,
+            change,
+            delete,
+            url=lead.get_absolute_url(),
+            status_reason=COLUMN_TEXT["status_reason"](lead),
+            owner_name=COLUMN_TEXT["owner"](lead),
+            # What the template's |date filter writes, without its per-call format lookups.
+            created_iso=dateformat.format(created := timezone.localtime(lead.created_at), "c"),
+            created_on=dateformat.format(created, "M j, Y H:i"),
+        )
+        for lead, change, delete in zip(leads, can_change, can_delete, strict=True)
     ]
 
 

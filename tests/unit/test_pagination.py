@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crm.pagination import CappedCountPaginator, DeferredJoinPaginator
 from leads.models import Lead
@@ -31,6 +35,40 @@ def test_it_reads_a_page_in_one_query(django_assert_num_queries):
 
     with django_assert_num_queries(1):
         assert len(list(paginator.page(2))) == 5
+
+
+def test_it_reads_the_last_page_to_the_end_without_a_limit():
+    # A LIMIT lets the planner walk the sort's index hoping for early matches; the last page
+    # of an exact count needs every row from its offset on anyway, so it asks for no LIMIT.
+    leads = LeadFactory.create_batch(7)
+    newest_first = [lead.pk for lead in reversed(leads)]
+
+    for paginator in (
+        DeferredJoinPaginator(Lead.objects.order_by("-id"), 3),
+        CappedCountPaginator(Lead.objects.order_by("-id"), 3, cap=10),
+    ):
+        paginator.count  # noqa: B018 - the count is its own query
+        with CaptureQueriesContext(connection) as middle:
+            assert [lead.pk for lead in paginator.page(2)] == newest_first[3:6]
+        with CaptureQueriesContext(connection) as last:
+            assert [lead.pk for lead in paginator.page(3)] == newest_first[6:]
+        # (SQLite writes an OFFSET alone as LIMIT -1 OFFSET n.)
+        assert re.search(r"LIMIT \d", middle.captured_queries[0]["sql"])
+        assert not re.search(r"LIMIT \d", last.captured_queries[0]["sql"])
+
+
+def test_it_keeps_the_limit_on_the_last_page_it_counted_to():
+    # Counted before the page was asked for, the count stopped at the cap (5 of 9 rows): the
+    # page that reaches it is not the end of the rows, so it is no longer than counted.
+    LeadFactory.create_batch(9)
+    paginator = CappedCountPaginator(Lead.objects.order_by("-id"), 2, cap=4)
+    paginator.count  # noqa: B018 - the count is its own query
+
+    with CaptureQueriesContext(connection) as captured:
+        assert len(paginator.get_page(3)) == 1
+
+    assert re.search(r"LIMIT \d", captured.captured_queries[-1]["sql"])
+    assert paginator.count_label == "4+"
 
 
 def _capped(per_page: int, page: object, cap: int = 5):

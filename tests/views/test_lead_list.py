@@ -118,6 +118,24 @@ def test_it_quick_finds(sales_client: Client, salesperson: User) -> None:
     assert 'value="fabri"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ann", ["Ann Lee", "Ann Ray"]),
+        ("LEE", ["Ann Lee"]),
+        ("ann l", ["Ann Lee"]),
+        ("Ann Ray", ["Ann Ray"]),
+    ],
+)
+def test_it_quick_finds_first_last_and_full_names(
+    sales_client: Client, salesperson: User, text: str, found: list[str]
+) -> None:
+    LeadFactory(owner=salesperson, first_name="Ann", last_name="Lee", company_name="Contoso")
+    LeadFactory(owner=salesperson, first_name="Ann", last_name="Ray", company_name="Fabrikam")
+
+    assert sorted(_rows(sales_client.get(URL, {"q": text}))) == found
+
+
 def test_it_shows_an_empty_state(sales_client: Client) -> None:
     response = sales_client.get(URL, {"q": "nobody"})
 
