@@ -311,6 +311,22 @@ def test_it_caps_the_count_and_pages_on_past_it(
     assert 'rel="next"' not in third
 
 
+def test_a_quick_find_counts_to_a_lower_cap(
+    sales_client: Client, salesperson: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("crm.pagination.COUNT_CAP", 20)
+    monkeypatch.setattr("crm.pagination.QUICK_FIND_COUNT_CAP", 12)
+    LeadFactory.create_batch(16, owner=salesperson, company_name="Contoso Pharmaceuticals")
+
+    found = sales_client.get(URL, {"q": "Contoso", "per_page": 10}).content.decode()
+    everything = sales_client.get(URL, {"per_page": 10}).content.decode()
+
+    assert '<span class="grid-count">12+ leads</span>' in found
+    assert "Page 1 of 1+" in found
+    assert 'rel="next"' in found
+    assert '<span class="grid-count">16 leads</span>' in everything
+
+
 def test_it_counts_exactly_up_to_the_cap(
     sales_client: Client, salesperson: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
