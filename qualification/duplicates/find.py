@@ -20,20 +20,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from crm.matching import name_initials
-from crm.models import Account, Contact
-from qualification.duplicates.rules import NO_RULES, DuplicateRules
-from qualification.duplicates.similarity import (
+from crm.matching.rules import NO_RULES, DuplicateRules
+from crm.matching.search import any_of, trigram_search
+from crm.matching.similarity import (
     CLEAR_SIMILARITY,
     Match,
     company_name_reason,
     context_email_domain,
     person_name_reason,
 )
+from crm.models import Account, Contact
 
 # The duplicate dialog shows at most this many matches per record type.
 MAX_MATCHES_SHOWN = 10
@@ -61,10 +62,6 @@ _SIMILAR_IN_DOMAINS_SQL = (
     "SELECT c.id FROM crm_contact c JOIN unnest(%s::text[], %s::text[]) AS q(domain, name) "
     "ON c.email_domain = q.domain AND c.name_key %% q.name"
 )
-
-
-def _trigrams() -> bool:
-    return connection.vendor == "postgresql"
 
 
 class _Found:
@@ -270,7 +267,7 @@ def accounts_find(
     parts: list[Q] = []
     if exact_names:
         parts.append(Q(normalized_name__in=exact_names))
-    if similar_names and _trigrams():
+    if similar_names and trigram_search():
         ordered = sorted(similar_names)
         initials = [name_initials(name) for name in ordered]
         similar_sql = RawSQL(_SIMILAR_ACCOUNTS_SQL, [ordered, initials])  # noqa: S611 (constant SQL)
@@ -283,7 +280,7 @@ def accounts_find(
         parts.append(Q(phone_normalized__in=phones))
     if wanted:
         parts.append(Q(pk__in=wanted))
-    condition = _any_of(Account, parts)
+    condition = any_of(Account, parts)
     if condition is None:
         return AccountMatches(), {}
     by_name: dict[str, list[Account]] = defaultdict(list)
@@ -316,21 +313,6 @@ def _pairs[K](pairs: Iterable[tuple[K, str]]) -> set[tuple[K, str]]:
     return {(key, name) for key, name in pairs if key and name}
 
 
-def _any_of(model: type[models.Model], parts: list[Q]) -> Q | None:
-    """Rows matching any of the parts, as one `id IN (... UNION ...)` condition: each part is
-    answered by its own index (an OR of them would make PostgreSQL scan the table and test
-    every row against every key list). None without a part."""
-    if len(parts) <= 1:
-        return parts[0] if parts else None
-    fragments, params = [], []
-    for part in parts:
-        query = model.objects.filter(part).order_by().values("pk").query
-        sql, part_params = query.sql_with_params()
-        fragments.append(sql)
-        params += part_params
-    return Q(pk__in=RawSQL(" UNION ".join(fragments), params))  # noqa: S611 (the ORM's SQL)
-
-
 def _similar_people(
     *,
     in_accounts: set[tuple[int, str]],
@@ -340,7 +322,7 @@ def _similar_people(
     """The similar-name rule's candidates: a trigram join per place on PostgreSQL, everyone in
     those accounts, companies and email domains elsewhere."""
     parts: list[Q] = []
-    trigrams = _trigrams()
+    trigrams = trigram_search()
     for pairs, sql, lookup in (
         (in_accounts, _SIMILAR_IN_ACCOUNTS_SQL, "account_id__in"),
         (in_companies, _SIMILAR_IN_COMPANIES_SQL, "account__normalized_name__in"),
@@ -422,7 +404,7 @@ def contacts_find(
     parts += _similar_people(**places)
     if wanted:
         parts.append(Q(pk__in=wanted))
-    condition = _any_of(Contact, parts)
+    condition = any_of(Contact, parts)
     if condition is None:
         return ContactMatches(reversed_names=on.contact_by_reversed_name), {}
     by_email: dict[str, list[Contact]] = defaultdict(list)

@@ -121,6 +121,6 @@ def person_name_key(first_name: str, last_name: str) -> str:
 def name_initials(normalized_name: str) -> str:
     """The first letters of a normalised company name's words, sorted: 'northwind traders' and
     'traders northwind' give 'n t'. Only names with the same initials can be similar (see
-    qualification.duplicates.similarity), so it blocks the similar-name search where there is
+    crm.matching.similarity), so it blocks the similar-name search where there is
     no trigram index (SQLite)."""
     return " ".join(sorted(word[0] for word in normalized_name.split()))[:40]
