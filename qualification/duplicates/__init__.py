@@ -5,7 +5,8 @@
   "similar name 0.93 + same domain"); set-based (two queries for any number of values).
 - the scorers without a query (`person_name_reason`, `company_name_reason`) and the rules'
   switches (`DuplicateRules`) are `crm.matching`'s, shared with lead-to-lead detection.
-- `find`: the engine's set-based candidate search (`accounts_find`, `contacts_find`).
+- `accounts`, `contacts`: the engine's set-based candidate search (`accounts_find`,
+  `contacts_find`), one statement per record type; `search` what they share.
 - `locks`: the match-key locks that serialise writers creating records with one key.
 """
 
@@ -19,15 +20,9 @@ from crm.matching.similarity import (
     person_name_reason,
     person_name_similarity,
 )
+from qualification.duplicates.accounts import AccountMatches, accounts_find
 from qualification.duplicates.candidates import Candidates, LeadValues, candidates_for_values
-from qualification.duplicates.find import (
-    LARGEST_ID,
-    MAX_MATCHES_SHOWN,
-    AccountMatches,
-    ContactMatches,
-    accounts_find,
-    contacts_find,
-)
+from qualification.duplicates.contacts import ContactMatches, contacts_find
 from qualification.duplicates.locks import (
     LOCK_OUTSIDE_TRANSACTION,
     AccountKeys,
@@ -39,6 +34,7 @@ from qualification.duplicates.locks import (
     match_key_lock_ids,
     match_keys_lock,
 )
+from qualification.duplicates.search import LARGEST_ID, MAX_MATCHES_SHOWN
 
 __all__ = [
     "LARGEST_ID",

@@ -17,7 +17,8 @@ from crm.matching import (
 )
 from crm.matching.rules import DuplicateRules
 from crm.matching.similarity import Match
-from qualification.duplicates.find import accounts_find, contacts_find
+from qualification.duplicates.accounts import accounts_find
+from qualification.duplicates.contacts import contacts_find
 
 
 @dataclass(frozen=True)
