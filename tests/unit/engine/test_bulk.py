@@ -429,7 +429,7 @@ def test_it_respects_the_match_rule_switches(salesperson):
 
 
 def test_a_company_only_similar_to_one_the_batch_creates_goes_to_review(salesperson):
-    """"Contosso" is 0.93 like "Contoso": not clear enough to link on its own, as it would not
+    """ "Contosso" is 0.93 like "Contoso": not clear enough to link on its own, as it would not
     be if the account existed already (the SPEC's "links to a single clear match")."""
     first = LeadFactory(owner=salesperson, company_name="Contoso", website="", email="")
     second = LeadFactory(owner=salesperson, company_name="Contosso", website="", email="")
