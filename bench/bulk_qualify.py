@@ -310,8 +310,11 @@ class Bench:
             "last_name": "'Buyer ' || n",
             "job_title": "'Purchasing'",
             "company_name": "company",
-            "email": "'buyer' || CASE WHEN mod(n, 10) = 0 AND n > 0 THEN n - 1 ELSE n END "
-            "|| '@example.com'",
+            # At the company's domain (B2B); every 10th lead has the email of the lead
+            # before it (whose company is 'Company ' || (n - 1)).
+            "email": "CASE WHEN mod(n, 10) = 0 AND n > 0 "
+            "THEN 'buyer' || (n - 1) || '@company-' || (n - 1) || '.example' "
+            "ELSE 'buyer' || n || '@' || replace(lower(company), ' ', '-') || '.example' END",
             "website": "'https://' || replace(lower(company), ' ', '-') || '.example'",
             "business_phone": "'+1 555 ' || lpad(n::text, 7, '0')",
             "city": "'Springfield'",

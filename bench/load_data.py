@@ -229,6 +229,7 @@ class Generator:
 
     def leads(self, owners: list[Any]) -> list[dict[str, Any]]:
         from crm.models import Need, PurchaseProcess, PurchaseTimeframe
+        from leads.duplicates.keys import SOURCE_FIELDS, lead_match_key_values
         from leads.models import LeadSource, Rating, owner_sort_key, phone_digits
 
         rng = self.rng
@@ -285,6 +286,7 @@ class Generator:
             # The stored copies Lead.save() keeps (COPY bypasses it).
             row["phone_digits"] = phone_digits(row["business_phone"], row["mobile_phone"])
             row["owner_sort"] = owner_sort[row["owner_id"]]
+            row.update(lead_match_key_values(**{name: row[name] for name in SOURCE_FIELDS}))
             row["lead_source"] = outcomes.source(row["state"])
             row["closed_at"] = outcomes.closed_at(row["state"], row["created_at"], self.now)
             if row["closed_at"]:
@@ -382,12 +384,16 @@ class Generator:
 
     @staticmethod
     def _account(lead: dict[str, Any], *, number: int, at: datetime) -> dict[str, Any]:
-        from crm.matching import normalize_company_name
+        from crm.matching import name_initials, normalize_company_name, normalize_phone
 
+        normalized = normalize_company_name(lead["company_name"])
         return {
             "id": number,
             "name": lead["company_name"],
-            "normalized_name": normalize_company_name(lead["company_name"]),
+            # The match keys crm.services.fields.account_match_keys stores.
+            "normalized_name": normalized,
+            "name_initials": name_initials(normalized),
+            "phone_normalized": normalize_phone(lead["business_phone"]),
             "website": lead["website"],
             "website_domain": lead["website"].removeprefix("https://www."),
             "phone": lead["business_phone"],
@@ -403,7 +409,13 @@ class Generator:
     def _contact(
         lead: dict[str, Any], account: dict[str, Any], *, number: int, at: datetime
     ) -> dict[str, Any]:
-        from crm.matching import normalize_email, normalize_full_name
+        from crm.matching import (
+            email_domain,
+            normalize_email,
+            normalize_full_name,
+            normalize_phone,
+            person_name_key,
+        )
 
         return {
             "id": number,
@@ -412,6 +424,10 @@ class Generator:
             "email": lead["email"],
             "email_normalized": normalize_email(lead["email"]),
             "full_name_normalized": normalize_full_name(lead["first_name"], lead["last_name"]),
+            # The other match keys crm.services.fields.contact_match_keys stores.
+            "name_key": person_name_key(lead["first_name"], lead["last_name"]),
+            "email_domain": email_domain(lead["email"]),
+            "business_phone_normalized": normalize_phone(lead["business_phone"]),
             "job_title": lead["job_title"],
             "business_phone": lead["business_phone"],
             "account_id": account["id"],

@@ -39,12 +39,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from crm.errors import DomainError
+from crm.models import Account, Contact
 from crm.outage import database_connection_lost, database_wait
+from crm.statistics import TableGrowth
 from qualification.engine import bulk
 from qualification.engine.bulk import leads_chunk_qualify
 from qualification.engine.decide import BulkOptions
 from qualification.engine.plan import QualifyConfig
-from qualification.models import BulkJobStatus, BulkQualifyJob, Qualification
+from qualification.models import BulkJobStatus, BulkQualifyJob
 
 logger = logging.getLogger(__name__)
 
@@ -328,10 +330,12 @@ def _job_run(*, job_id: int) -> BulkQualifyJob:
             create_contact=job.create_contact,
             create_opportunity=job.create_opportunity,
         )
-        while _job_chunk_run(
+        growth = TableGrowth([Account, Contact])
+        while outcome := _job_chunk_run(
             job_id=job_id, acting_user=job.created_by, options=options, config=config
         ):
-            pass
+            growth.added(Account, outcome.accounts_created)
+            growth.added(Contact, outcome.contacts_created)
     except Exception as error:
         if database_connection_lost(error):
             # An outage, not a fault of the job: it carries on once the database is back.
@@ -351,28 +355,32 @@ def _job_run(*, job_id: int) -> BulkQualifyJob:
 
 def _job_chunk_run(
     *, job_id: int, acting_user: Any, options: BulkOptions, config: QualifyConfig
-) -> bool:
-    """Qualify the next chunk and advance the job in one transaction; False when none is left."""
+) -> bulk.BulkQualifyOutcome | None:
+    """Qualify the next chunk and advance the job in one transaction; its outcome, or None
+    when no chunk is left."""
     with transaction.atomic():
         # The job row lock serialises two runs of one job (a resume while the old worker was
         # only slow): each reads `processed` after the other's chunk committed.
         job = BulkQualifyJob.objects.select_for_update().get(pk=job_id)
         chunk = job.lead_ids[job.processed : job.processed + bulk.BULK_QUALIFY_CHUNK_SIZE]
         if not chunk:
-            return False
+            return None
         outcome = leads_chunk_qualify(
-            lead_ids=chunk, acting_user=acting_user, options=options, config=config
+            lead_ids=chunk,
+            acting_user=acting_user,
+            options=options,
+            config=config,
+            bulk_job_id=job_id,
         )
         job_chunk_record(job=job, processed=len(chunk), outcome=outcome)
-    return True
+    return outcome
 
 
 def job_chunk_record(
     *, job: BulkQualifyJob, processed: int, outcome: bulk.BulkQualifyOutcome
 ) -> None:
-    """Advance the job by one chunk (called inside the chunk's transaction); the chunk's
-    qualification records name the job, so that its page can undo the whole job."""
-    Qualification.objects.filter(pk__in=outcome.qualification_ids).update(bulk_job=job)
+    """Advance the job by one chunk (called inside the chunk's transaction, whose
+    qualification records were written naming the job)."""
     job.processed += processed
     job.qualified_count += outcome.qualified_count
     for name in BREAKDOWN:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from cleanco import basename
@@ -53,6 +54,9 @@ def _words(text: str) -> list[str]:
     return [word for word in _SPACE.split(_NON_WORD.sub(" ", text).strip()) if word]
 
 
+# A bulk qualify normalises a lead's company several times (its lock key, its lookup, the new
+# account's keys), and many leads share one: the answers are remembered, a bounded number.
+@lru_cache(maxsize=8192)
 def normalize_company_name(name: str) -> str:
     """'Contoso, Ltd.' and 'CONTOSO LTD' and 'Contoso' all give 'contoso'; 'Fabrikam Intl &
     Sons' gives 'fabrikam international and sons'. Legal forms are stripped by cleanco's
@@ -73,6 +77,7 @@ def normalize_company_name(name: str) -> str:
     return key[:160]
 
 
+@lru_cache(maxsize=8192)
 def website_domain(url: str) -> str:
     """'https://www.Contoso.com/about' gives 'contoso.com'; '' for no website."""
     url = (url or "").strip()
@@ -118,9 +123,21 @@ def person_name_key(first_name: str, last_name: str) -> str:
     return " ".join(_words(fold(f"{first_name or ''} {last_name or ''}")))[:101]
 
 
+def name_digits(text: str) -> str:
+    """The digits of a name, in order: names with other digits are never similar ("Studio 54"
+    is not "Studio 45", "Pat1 Doe" not "Pat18 Doe"), so they also block the similar-name
+    search."""
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def name_initials(normalized_name: str) -> str:
-    """The first letters of a normalised company name's words, sorted: 'northwind traders' and
-    'traders northwind' give 'n t'. Only names with the same initials can be similar (see
-    crm.matching.similarity), so it blocks the similar-name search where there is
-    no trigram index (SQLite)."""
-    return " ".join(sorted(word[0] for word in normalized_name.split()))[:40]
+    """The similar-name search's block of a normalised company name: its words' first letters,
+    sorted, then its digits: 'northwind traders' and 'traders northwind' give 'n t', 'studio
+    54' gives '5 s|54'. Only names with the same initials and the same digits can be similar
+    (see crm.matching.similarity), so a search joins on it: an index where there
+    is no trigram index (SQLite), and on PostgreSQL the equality that keeps a batch of 500
+    names from being compared with every account of the same initials ("company 32883" with
+    the 11,000 other "company 3...")."""
+    initials = " ".join(sorted(word[0] for word in normalized_name.split()))
+    digits = name_digits(normalized_name)
+    return f"{initials}|{digits}"[:40] if digits else initials[:40]

@@ -19,14 +19,14 @@ guards that keep fuzzy scores honest:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from nameparser import HumanName
 from nicknames import NickNamer
 from rapidfuzz import fuzz
 
-from crm.matching.keys import fold
+from crm.matching.keys import fold, name_digits
 
 # A similar name matches from this score on (companies and people alike)...
 SIMILAR_NAME_THRESHOLD = 0.85
@@ -80,10 +80,6 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100
 
 
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
 def _score_text(score: float) -> str:
     return f"{score:.2f}"
 
@@ -100,7 +96,7 @@ def company_name_similarity(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 1.0
-    if _digits(a) != _digits(b):  # "Studio 54" is not "Studio 45", "Unit 1" not "Unit 18"
+    if name_digits(a) != name_digits(b):  # "Studio 54" is not "Studio 45", "Unit 1" not "Unit 18"
         return 0.0
     words_a, words_b = sorted(a.split()), sorted(b.split())
     if [w[0] for w in words_a] != [w[0] for w in words_b]:
@@ -152,8 +148,17 @@ class PersonName:
         last = "".join(ch for ch in fold(last_name) if ch.isalnum())
         return cls(first=first[0] if first else "", last=last)
 
+    @cached_property
+    def block(self) -> tuple[str, str]:
+        """What two readings must share to be compared at all (the first guards of
+        `_names_similarity`): the last name's initial and the digits of the name."""
+        return self.last[:1], name_digits(self.first + self.last)
 
-def _written_forms(first_name: str, last_name: str, *, reversed_ok: bool) -> list[PersonName]:
+
+# Bulk qualify scores every candidate of a chunk against the people found near it: the same
+# names come back again and again, so their readings are remembered.
+@lru_cache(maxsize=16_384)
+def _written_forms(first_name: str, last_name: str, *, reversed_ok: bool) -> tuple[PersonName, ...]:
     """The ways a name can be read: as typed; with the "Last, First" rule also swapped, and
     parsed by nameparser when written with a comma ("Smith, John" in one field)."""
     typed = PersonName.of(first_name, last_name)
@@ -164,13 +169,23 @@ def _written_forms(first_name: str, last_name: str, *, reversed_ok: bool) -> lis
         if "," in full:
             parsed = HumanName(full)
             forms.append(PersonName.of(parsed.first, parsed.last))
-    return [form for form in forms if form.last]
+    return tuple(form for form in forms if form.last)
+
+
+def person_name_blocks(
+    first_name: str, last_name: str, *, reversed_ok: bool = True
+) -> frozenset[tuple[str, str]]:
+    """The blocks a candidate's readings fall in; an existing person (read as typed, with
+    `reversed_ok=False`) can match it only from one of them. This lets a batch compare each
+    candidate with the few people of its blocks instead of everyone found near the batch."""
+    return frozenset(
+        form.block for form in _written_forms(first_name, last_name, reversed_ok=reversed_ok)
+    )
 
 
 def _names_similarity(a: PersonName, b: PersonName) -> float:
-    if not a.last or not b.last or a.last[0] != b.last[0]:
-        return 0.0
-    if _digits(a.first + a.last) != _digits(b.first + b.last):  # "Pat1 Doe" is not "Pat18 Doe"
+    # The guards `block` names: the last name's initial, and "Pat1 Doe" is not "Pat18 Doe".
+    if not a.last or not b.last or a.block != b.block:
         return 0.0
     last = 1.0 if a.last == b.last else _ratio(a.last, b.last)
     if a.first and b.first:

@@ -43,8 +43,8 @@ class AccountMatches:
     by_name: dict[str, list[Account]] = field(default_factory=dict)
     by_domain: dict[str, list[Account]] = field(default_factory=dict)
     by_phone: dict[str, list[Account]] = field(default_factory=dict)
-    # What the similar-name search found, by the initials of the name's words (only names
-    # with the same initials can be similar).
+    # What the similar-name search found, by its block (`name_initials`: the initials of the
+    # name's words and its digits; only names of one block can be similar).
     similar: dict[str, list[Account]] = field(default_factory=dict)
 
     def for_candidate(self, *, name: str, domain: str) -> list[Account]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -22,10 +23,13 @@ from crm.matching.similarity import (
     CLEAR_SIMILARITY,
     Match,
     context_email_domain,
+    person_name_blocks,
     person_name_reason,
 )
 from crm.models import Contact
 from qualification.duplicates.search import Found, clean, locked, pairs, unique, wanted_ids
+
+PersonBlock = tuple[str, str]
 
 # The similar-name rule's candidates on PostgreSQL: pg_trgm's `%` on the name's trigram index,
 # within each candidate's account, company or email domain. The lookup runs per candidate
@@ -56,11 +60,13 @@ class ContactMatches:
     by_account_name: dict[tuple[int, str], list[Contact]] = field(default_factory=dict)
     by_company_name: dict[tuple[str, str], list[Contact]] = field(default_factory=dict)
     by_phone: dict[str, list[Contact]] = field(default_factory=dict)
-    # What the similar-name search found, by where it looked: the account id, the account's
-    # normalised name (a new account's company), the email domain.
-    in_account: dict[int, list[Contact]] = field(default_factory=dict)
-    in_company: dict[str, list[Contact]] = field(default_factory=dict)
-    in_domain: dict[str, list[Contact]] = field(default_factory=dict)
+    # What the similar-name search found, by where it looked (the account id, the account's
+    # normalised name for a new account's company, the email domain) and by the block of the
+    # name (`person_name_blocks`): a candidate is scored against its own blocks only, not
+    # against everyone a batch found in the same place.
+    in_account: dict[tuple[int, PersonBlock], list[Contact]] = field(default_factory=dict)
+    in_company: dict[tuple[str, PersonBlock], list[Contact]] = field(default_factory=dict)
+    in_domain: dict[tuple[str, PersonBlock], list[Contact]] = field(default_factory=dict)
     reversed_names: bool = True  # the "Last, First" rule
 
     def for_candidate(
@@ -105,19 +111,20 @@ class ContactMatches:
         for phone in phones:
             for contact in self.by_phone.get(phone, []) if phone else []:
                 found.add(contact, "same phone", score=1.0, clear=False)
-        places: list[tuple[str, list[Contact]]] = []
+        blocks = person_name_blocks(first_name, last_name, reversed_ok=self.reversed_names)
+        places: list[tuple[str, dict[tuple[Any, PersonBlock], list[Contact]], Any]] = []
         if account_id is not None:
-            places.append(("same account", self.in_account.get(account_id, [])))
+            places.append(("same account", self.in_account, account_id))
         elif company:
-            places.append(("same company", self.in_company.get(company, [])))
+            places.append(("same company", self.in_company, company))
         for similar_account in company_ids if account_id is None else ():
-            places.append(("same company", self.in_account.get(similar_account, [])))
+            places.append(("same company", self.in_account, similar_account))
         domain = context_email_domain(domain)
         if domain:
-            places.append(("same email domain", self.in_domain.get(domain, [])))
+            places.append(("same email domain", self.in_domain, domain))
         similar = []
-        for place, contacts in places:
-            for contact in contacts:
+        for place, found_there, key in places:
+            for contact in (c for block in blocks for c in found_there.get((key, block), ())):
                 reason = person_name_reason(
                     (first_name, last_name),
                     (contact.first_name, contact.last_name),
@@ -232,9 +239,9 @@ def contacts_find(
     by_phone: dict[str, list[Contact]] = defaultdict(list)
     by_account: dict[tuple[int, str], list[Contact]] = defaultdict(list)
     by_company: dict[tuple[str, str], list[Contact]] = defaultdict(list)
-    in_account: dict[int, list[Contact]] = defaultdict(list)
-    in_company: dict[str, list[Contact]] = defaultdict(list)
-    in_domain: dict[str, list[Contact]] = defaultdict(list)
+    in_account: dict[tuple[int, PersonBlock], list[Contact]] = defaultdict(list)
+    in_company: dict[tuple[str, PersonBlock], list[Contact]] = defaultdict(list)
+    in_domain: dict[tuple[str, PersonBlock], list[Contact]] = defaultdict(list)
     similar = any(places.values())
     by_id: dict[int, Contact] = {}
     contacts = Contact.objects.filter(condition).select_related("account", "owner")
@@ -254,12 +261,17 @@ def contacts_find(
             company_key = (contact.account.normalized_name, contact.full_name_normalized)
             if company_key in company_pairs:
                 by_company[company_key].append(contact)
-        if similar:
+        # A contact is read as typed: one block, or none without a last name (no match).
+        for block in (
+            person_name_blocks(contact.first_name, contact.last_name, reversed_ok=False)
+            if similar
+            else ()
+        ):
             if contact.account is not None:
-                in_account[contact.account_id].append(contact)
-                in_company[contact.account.normalized_name].append(contact)
+                in_account[contact.account_id, block].append(contact)
+                in_company[contact.account.normalized_name, block].append(contact)
             if contact.email_domain:
-                in_domain[contact.email_domain].append(contact)
+                in_domain[contact.email_domain, block].append(contact)
     matches = ContactMatches(
         by_email=dict(by_email),
         by_account_name=dict(by_account),

@@ -94,9 +94,11 @@ def leads_qualify(
     config: QualifyConfig,
     policy: DuplicatePolicy,
     bulk: bool,
+    bulk_job_id: int | None = None,
 ) -> list[LeadOutcome]:
     """Qualify every lead that can be, inside the caller's transaction; one outcome per
-    request, in order."""
+    request, in order. `bulk_job_id`: the background job whose chunk this is (its records
+    name it)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("leads_qualify must run inside transaction.atomic().")
     decisions = leads_decide(
@@ -104,7 +106,9 @@ def leads_qualify(
     )
     ready = [decision for decision in decisions if decision.error is None]
     results = iter(
-        leads_write(decisions=ready, acting_user=acting_user, bulk=bulk) if ready else []
+        leads_write(decisions=ready, acting_user=acting_user, bulk=bulk, bulk_job_id=bulk_job_id)
+        if ready
+        else []
     )
     return [
         LeadOutcome(decision, next(results) if decision.error is None else None)
@@ -168,11 +172,17 @@ class BulkQualifyOutcome:
 
 
 def leads_chunk_qualify(
-    *, lead_ids: Sequence[int], acting_user: Any, options: BulkOptions, config: QualifyConfig
+    *,
+    lead_ids: Sequence[int],
+    acting_user: Any,
+    options: BulkOptions,
+    config: QualifyConfig,
+    bulk_job_id: int | None = None,
 ) -> BulkQualifyOutcome:
     """Qualify one chunk inside the caller's transaction. The background task calls this in
-    the same transaction that advances its job, so a chunk's writes and the job's progress
-    commit together or not at all."""
+    the same transaction that advances its job (`bulk_job_id`, which the qualification
+    records name, so that the job's page can undo the whole job), so a chunk's writes and the
+    job's progress commit together or not at all."""
     outcome = BulkQualifyOutcome()
     requests = [QualifyRequest(lead_id=lead_id, decisions=options) for lead_id in lead_ids]
     for lead_outcome in leads_qualify(
@@ -181,6 +191,7 @@ def leads_chunk_qualify(
         config=config,
         policy=DuplicatePolicy.LINK_OR_REVIEW,
         bulk=True,
+        bulk_job_id=bulk_job_id,
     ):
         outcome.count(lead_outcome)
     return outcome

@@ -124,9 +124,10 @@ def _audit(pick: RecordPick, created: bool) -> tuple[str, list[dict[str, Any]]]:
 
 
 def leads_write(
-    *, decisions: list[LeadDecision], acting_user: Any, bulk: bool
+    *, decisions: list[LeadDecision], acting_user: Any, bulk: bool, bulk_job_id: int | None = None
 ) -> list[QualifyResult]:
-    """Write every decided lead (none of them has an error); returns their results in order."""
+    """Write every decided lead (none of them has an error); returns their results in order.
+    `bulk_job_id`: the background job the qualification records belong to."""
     now = timezone.now()
     # Before the INSERTs: a linked record is one that has a primary key already.
     linked = linked_changes_write(decisions=decisions, now=now)
@@ -169,7 +170,9 @@ def leads_write(
         now=now,
     )
     _origins_write(written, account_creators, contact_creators, now=now)
-    qualifications = _qualifications_write(written, acting_user=acting_user, bulk=bulk, now=now)
+    qualifications = _qualifications_write(
+        written, acting_user=acting_user, bulk=bulk, bulk_job_id=bulk_job_id, now=now
+    )
     _timeline_write(written, acting_user=acting_user, bulk=bulk)
     _leads_mark_qualified(written=written, now=now)
     return [
@@ -224,6 +227,7 @@ _QUALIFICATION_FIELDS = (
     "qualified_by",
     "experience",
     "bulk",
+    "bulk_job_id",
     "account",
     "account_created",
     "account_duplicates",
@@ -242,7 +246,12 @@ _LINK_ATTNAMES = ("qualification_id", "opportunity_id", "position")
 
 
 def _qualifications_write(
-    written: list[_Written], *, acting_user: Any, bulk: bool, now: datetime
+    written: list[_Written],
+    *,
+    acting_user: Any,
+    bulk: bool,
+    bulk_job_id: int | None,
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """The qualification records and their opportunity links; each record's values by field
     name (with its id), for `QualifyResult.qualification`."""
@@ -258,6 +267,7 @@ def _qualifications_write(
             acting_user,
             decision.plan.settings.experience,
             bulk,
+            bulk_job_id,
             decision.account.record,
             item.account_created,
             account_duplicates,

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from crm import statistics
 from leads.models import Lead, LeadState
 from qualification import tasks
 from qualification.engine import LEAD_CLOSED, BulkOptions, bulk
@@ -91,6 +92,31 @@ def test_it_processes_the_job_in_chunks(salesperson, small_chunks):
     assert job.percent == 100
     assert job.failures == [{"lead_id": closed.pk, "label": str(closed), "reason": LEAD_CLOSED}]
     assert Lead.objects.filter(state=LeadState.QUALIFIED).count() == 4
+    # Each record names its job as it is written (the job's page undoes the whole job by it).
+    assert list(Qualification.objects.values_list("bulk_job_id", flat=True)) == [job.pk] * 4
+
+
+def test_a_job_refreshes_the_statistics_of_the_tables_it_grows(
+    salesperson, small_chunks, monkeypatch
+):
+    monkeypatch.setattr(statistics, "ANALYZE_MIN_ROWS", 2)
+    monkeypatch.setattr(statistics, "ANALYZE_GROWTH", 0)  # whatever the tables hold already
+    analysed = []
+    added = statistics.TableGrowth.added
+
+    def noting(self, model, rows):
+        if added(self, model, rows):
+            analysed.append(model._meta.db_table)
+
+    monkeypatch.setattr(statistics.TableGrowth, "added", noting)
+    job = _job(salesperson, [LeadFactory(owner=salesperson) for _ in range(5)])
+
+    bulk_qualify_job_run.call(job.pk)
+
+    # Chunks of 2 leads, each creating 2 accounts and 2 contacts: every full chunk reaches
+    # ANALYZE_MIN_ROWS, the last one (1 lead) does not. SQLite has no such statistics.
+    expected = ["crm_account", "crm_contact"] * 2 if POSTGRES else []
+    assert analysed == expected
 
 
 def test_it_lists_the_leads_left_for_review(salesperson, small_chunks):
