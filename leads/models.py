@@ -212,11 +212,17 @@ class Lead(AddressMixin, TimeStampedModel):
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     # Duplicate detection's match keys (leads.duplicates.keys fills them on every write of the
-    # fields they come from): indexed equality lookups find a lead's open duplicates.
+    # fields they come from): indexed lookups find a lead's candidate duplicates, which the
+    # similarity rules then score.
     email_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    email_domain_key = models.CharField(max_length=100, blank=True, default="", editable=False)
     business_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
     mobile_phone_key = models.CharField(max_length=50, blank=True, default="", editable=False)
-    name_company_key = models.CharField(max_length=270, blank=True, default="", editable=False)
+    # The folded full name: on PostgreSQL a trigram index searches it (migration 0010).
+    name_key = models.CharField(max_length=101, blank=True, default="", editable=False)
+    company_key = models.CharField(max_length=160, blank=True, default="", editable=False)
+    # The company name's word initials: only names with the same initials can be similar.
+    company_initials = models.CharField(max_length=40, blank=True, default="", editable=False)
     # Stored copies kept by save() (and LeadQuerySet.bulk_create; a renamed user's leads by
     # leads.services.owner): quick find searches the phones' digits anywhere in them through
     # a trigram index on PostgreSQL (migration 0007), and the grid sorts Owner by an index
@@ -304,7 +310,9 @@ class Lead(AddressMixin, TimeStampedModel):
             models.Index(fields=["email_key", "state"], name="lead_dup_email"),
             models.Index(fields=["business_phone_key", "state"], name="lead_dup_business_phone"),
             models.Index(fields=["mobile_phone_key", "state"], name="lead_dup_mobile_phone"),
-            models.Index(fields=["name_company_key", "state"], name="lead_dup_name_company"),
+            models.Index(fields=["company_key", "state"], name="lead_dup_company"),
+            models.Index(fields=["company_initials", "state"], name="lead_dup_company_initials"),
+            models.Index(fields=["email_domain_key", "state"], name="lead_dup_email_domain"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,26 +1,39 @@
-"""The match keys a lead is found by as another lead's duplicate: its email, each phone's
-digits, and its full name with its company, each normalised the way account and contact
-matching normalises them (`crm.matching`).
+"""The match keys a lead is found by as another lead's duplicate, each normalised the way
+account and contact matching normalises it (`crm.matching`): its email and the email's domain,
+each phone's trailing digits (country code tolerant), its folded full name, and its company's
+normalised name with that name's word initials.
 
-The keys are stored on the lead (indexed) so that finding a lead's duplicates is an indexed
-equality lookup. Every write of the fields they come from refills them: the lead services, the
-admin, the demo data and the test factory call `lead_match_keys`. Each key is one small
-function, so a similarity rule (a phone's country code, a name written "Last, First") can
-later replace the exact key it refines without touching the lookups.
+The keys are stored on the lead (indexed) so that finding a lead's candidate duplicates is an
+indexed lookup (and on PostgreSQL a trigram index search on the name); the similarity rules then
+score the candidates (`selectors`). Every write of the fields they come from refills them: the
+lead services, the admin, the demo data and the test factory call `lead_match_keys`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crm.matching import normalize_company_name, normalize_email, normalize_full_name
+from crm.matching import (
+    email_domain,
+    name_initials,
+    normalize_company_name,
+    normalize_email,
+    normalize_phone,
+    person_name_key,
+)
 
 if TYPE_CHECKING:
     from leads.models import Lead
 
-# Fewer digits than this are an extension or a typo, not a phone number two people share.
-PHONE_MIN_DIGITS = 7
-KEY_FIELDS = ("email_key", "business_phone_key", "mobile_phone_key", "name_company_key")
+KEY_FIELDS = (
+    "email_key",
+    "email_domain_key",
+    "business_phone_key",
+    "mobile_phone_key",
+    "name_key",
+    "company_key",
+    "company_initials",
+)
 # The lead fields the keys are made of.
 SOURCE_FIELDS = (
     "email",
@@ -32,21 +45,9 @@ SOURCE_FIELDS = (
 )
 
 
-def email_key(email: str) -> str:
-    return normalize_email(email)
-
-
-def phone_key(phone: str) -> str:
-    """The digits of the number ("+1 (425) 555-0100" and "1 425 555 0100" are one key)."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    return digits[:50] if len(digits) >= PHONE_MIN_DIGITS else ""
-
-
-def name_company_key(first_name: str, last_name: str, company_name: str) -> str:
-    """Full name and company together ("" without either: a name alone is not a match)."""
-    name = normalize_full_name(first_name, last_name)
-    company = normalize_company_name(company_name) if (company_name or "").strip() else ""
-    return f"{name}|{company}"[:270] if name and company else ""
+def company_key(company_name: str) -> str:
+    """The normalised company name ('' without a company)."""
+    return normalize_company_name(company_name) if (company_name or "").strip() else ""
 
 
 def lead_match_key_values(
@@ -58,12 +59,16 @@ def lead_match_key_values(
     last_name: str,
     company_name: str,
 ) -> dict[str, str]:
-    """The key columns for these field values (also used by the backfill migration)."""
+    """The key columns for these field values (also used by the backfill migrations)."""
+    company = company_key(company_name)
     return {
-        "email_key": email_key(email),
-        "business_phone_key": phone_key(business_phone),
-        "mobile_phone_key": phone_key(mobile_phone),
-        "name_company_key": name_company_key(first_name, last_name, company_name),
+        "email_key": normalize_email(email),
+        "email_domain_key": email_domain(email),
+        "business_phone_key": normalize_phone(business_phone),
+        "mobile_phone_key": normalize_phone(mobile_phone),
+        "name_key": person_name_key(first_name, last_name),
+        "company_key": company,
+        "company_initials": name_initials(company),
     }
 
 

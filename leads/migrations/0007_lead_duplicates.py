@@ -7,19 +7,22 @@ from leads.duplicates.keys import KEY_FIELDS, SOURCE_FIELDS, lead_match_key_valu
 
 
 def fill_match_keys(apps, schema_editor):
-    """The match keys of the leads that exist (new writes fill them as they go)."""
+    """The match keys of the leads that exist (new writes fill them as they go). Only the keys
+    this migration's model has: later key columns are filled by the migration adding them."""
     Lead = apps.get_model("leads", "Lead")
+    known = {field.name for field in Lead._meta.get_fields()}
+    keys = [name for name in KEY_FIELDS if name in known]
     batch = []
     for lead in Lead.objects.only("pk", *SOURCE_FIELDS).iterator(chunk_size=2000):
         values = lead_match_key_values(**{name: getattr(lead, name) for name in SOURCE_FIELDS})
-        for name, value in values.items():
-            setattr(lead, name, value)
+        for name in keys:
+            setattr(lead, name, values[name])
         batch.append(lead)
         if len(batch) == 2000:
-            Lead.objects.bulk_update(batch, KEY_FIELDS)
+            Lead.objects.bulk_update(batch, keys)
             batch = []
     if batch:
-        Lead.objects.bulk_update(batch, KEY_FIELDS)
+        Lead.objects.bulk_update(batch, keys)
 
 
 class Migration(migrations.Migration):

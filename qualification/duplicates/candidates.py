@@ -15,9 +15,10 @@ from crm.matching import (
     person_name_key,
     website_domain,
 )
-from qualification.duplicates.find import accounts_find, contacts_find
-from qualification.duplicates.rules import DuplicateRules
-from qualification.duplicates.similarity import Match
+from crm.matching.rules import DuplicateRules
+from crm.matching.similarity import Match
+from qualification.duplicates.accounts import accounts_find
+from qualification.duplicates.contacts import contacts_find
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from crm.matching import (
     normalize_phone,
     website_domain,
 )
-from qualification.duplicates.rules import DuplicateRules
+from crm.matching.rules import DuplicateRules
 
 LOCK_OUTSIDE_TRANSACTION = (
     "match_keys_lock must run inside transaction.atomic(): the locks last until the commit."

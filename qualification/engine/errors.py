@@ -43,6 +43,11 @@ SEVERAL_CONTACTS_MATCH = (
     "{count} existing contacts match {name}: open the lead to choose one ({why})."
 )
 UNCLEAR_ACCOUNT_MATCH = "An existing account may match {name}: open the lead to check ({why})."
+# Inside one bulk batch: another lead creates an account whose name is only similar.
+UNCLEAR_BATCH_ACCOUNT_MATCH = (
+    "Another lead of this batch creates the account {other}, which may be {name}: open the "
+    "lead to check ({why})."
+)
 UNCLEAR_CONTACT_MATCH = "An existing contact may match {name}: open the lead to check ({why})."
 
 RECORD_MODELS = {

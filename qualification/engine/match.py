@@ -8,7 +8,10 @@ committed meanwhile is seen, never silently repeated, and a record picked to be 
 be deleted before the qualify commits. The two entry points differ only in the policy:
 *ask* (the screens: the matches go to the duplicate dialog) or *link or review* (bulk: link a
 single clear match, leave a lead with several for the salesperson). Inside a batch, two leads
-of one company share one new account and two leads with one email one new contact.
+of one company share one new account and two leads with one email one new contact; by the same
+policy a company name only similar to the new account of an earlier lead of the batch shares
+it when the similarity is clear, and sends its lead to review otherwise (as it would if that
+account existed already).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from crm.matching import email_domain, normalize_company_name, person_name_key
+from crm.matching import email_domain, name_initials, normalize_company_name, person_name_key
+from crm.matching.similarity import CLEAR_SIMILARITY, company_name_reason
 from crm.models import Account, Contact
 from crm.services.records import account_match_keys, contact_match_keys
 from qualification import duplicates
@@ -39,6 +43,7 @@ from qualification.engine.errors import (
     SEVERAL_ACCOUNTS_MATCH,
     SEVERAL_CONTACTS_MATCH,
     UNCLEAR_ACCOUNT_MATCH,
+    UNCLEAR_BATCH_ACCOUNT_MATCH,
     UNCLEAR_CONTACT_MATCH,
     DuplicatesFoundError,
     FieldProblem,
@@ -78,8 +83,10 @@ def records_match(
         lock=lock,
     )
     shared: dict[tuple[Any, ...], Any] = {}
+    batch = _BatchAccounts(similar=rules is not None and rules.account_by_similar_name)
     for decision in live:
-        _account_resolve(decision, account_keys[id(decision)], found, existing, policy, shared)
+        keys = account_keys[id(decision)]
+        _account_resolve(decision, keys, found, existing, policy, shared, batch)
     _contacts_match(decisions=live, keys=contact_keys, rules=rules, policy=policy, lock=lock)
     for decision in live:
         if decision.error is None and (decision.account.asks or decision.contact.asks):
@@ -161,6 +168,59 @@ def _decide_on_matches(
         )
 
 
+class _BatchAccounts:
+    """The new accounts of earlier leads of the batch, by their name's word initials (only
+    names with the same initials can be similar), for the similar-name rule inside a batch."""
+
+    def __init__(self, *, similar: bool) -> None:
+        self.similar = similar
+        self.by_initials: dict[str, list[tuple[str, Account]]] = {}
+
+    def best(self, name: str) -> tuple[Account, str, float] | None:
+        """The new account whose name is most like `name`, with the reason and the score."""
+        best: tuple[Account, str, float] | None = None
+        for other, record in self.by_initials.get(name_initials(name), []) if self.similar else []:
+            reason = company_name_reason(name, other)
+            if reason is not None and (best is None or reason[1] > best[2]):
+                best = (record, reason[0], reason[1])
+        return best
+
+    def add(self, name: str, record: Account) -> None:
+        known = self.by_initials.setdefault(name_initials(name), []) if self.similar else []
+        if name and (name, record) not in known:
+            known.append((name, record))
+
+
+def _batch_similar_resolve(
+    decision: LeadDecision,
+    keys: AccountKeys,
+    policy: DuplicatePolicy,
+    shared: dict[tuple[Any, ...], Any],
+    batch: _BatchAccounts,
+) -> bool:
+    """A new account only similar to one an earlier lead of the batch creates: shared when
+    the similarity is clear, review otherwise (bulk); True when that decided the account."""
+    exact = [("account-name", keys.name), ("account-domain", keys.domain)]
+    if not keys.name or any(key in shared for key in exact if key[1]):
+        return False
+    similar = batch.best(keys.name)
+    if similar is None or policy == DuplicatePolicy.CREATE:
+        return False
+    record, why, score = similar
+    pick = decision.account
+    if score >= CLEAR_SIMILARITY:
+        pick.record = record
+        shared.setdefault(("account-name", keys.name), record)
+        return True
+    if policy != DuplicatePolicy.LINK_OR_REVIEW:
+        return False
+    name = _quoted(str(pick.new_values.get("name")))
+    decision.error = NeedsReviewError(
+        UNCLEAR_BATCH_ACCOUNT_MATCH.format(other=_quoted(record.name), name=name, why=why)
+    )
+    return True
+
+
 def _account_resolve(
     decision: LeadDecision,
     keys: AccountKeys,
@@ -168,6 +228,7 @@ def _account_resolve(
     existing: dict[int, Account],
     policy: DuplicatePolicy,
     shared: dict[tuple[Any, ...], Any],
+    batch: _BatchAccounts,
 ) -> None:
     pick = decision.account
     if pick.existing_id is not None:
@@ -189,7 +250,11 @@ def _account_resolve(
         )
 
     matches = found.matches_for(name=keys.name, domain=keys.domain, phone=keys.phone)
+    if not matches and _batch_similar_resolve(decision, keys, policy, shared, batch):
+        return
     _decide_on_matches(decision, pick, matches, policy, build)
+    if pick.record is not None and pick.record.pk is None and decision.error is None:
+        batch.add(keys.name, pick.record)
 
 
 def _contact_company(decision: LeadDecision, rules: DuplicateRules | None) -> str:

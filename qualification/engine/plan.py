@@ -21,6 +21,7 @@ from qualification.models import (
     RecordType,
 )
 from qualification.services import (
+    duplicate_rules_of,
     field_mapping_values,
     field_mappings_by_target,
     quick_create_field_choices,
@@ -71,9 +72,7 @@ class QualifyConfig:
     @property
     def rules(self) -> DuplicateRules | None:
         """The duplicate rules in force, None when the admin turned detection off."""
-        if not self.settings.detect_duplicates:
-            return None
-        return DuplicateRules.from_settings(self.settings)
+        return duplicate_rules_of(qualification_settings=self.settings)
 
     @property
     def is_legacy_automatic(self) -> bool:

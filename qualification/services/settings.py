@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from crm.errors import DomainError
+from crm.matching.rules import DuplicateRules
 from crm.models import Opportunity
 from qualification.models import (
     MAX_OPPORTUNITIES,
@@ -54,6 +55,19 @@ class QualificationSettingsError(DomainError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(message for messages in errors.values() for message in messages))
         self.errors = errors
+
+
+def duplicate_rules_of(*, qualification_settings: QualificationSettings) -> DuplicateRules | None:
+    """The duplicate rules in force, None when the admin turned detection off."""
+    if not qualification_settings.detect_duplicates:
+        return None
+    return DuplicateRules.from_settings(qualification_settings)
+
+
+def duplicate_rules_load() -> DuplicateRules | None:
+    """The rules in force now (one query): lead-to-lead detection reads them through
+    `crm.matching.rules.duplicate_rules_current`."""
+    return duplicate_rules_of(qualification_settings=QualificationSettings.load())
 
 
 def quick_create_fields_clean(*, fields: list[str]) -> list[str]:

@@ -70,6 +70,8 @@ def test_the_banner_opens_the_comparison_and_merge_leads_merges(
     masters = compare.get_by_role("group", name="Master lead")
     expect(masters).to_contain_text("Matched: same email")
     expect(masters).to_contain_text("Matched: same phone")
+    # Jonathan is also Jon at the same company (a nickname), which marks the names.
+    expect(masters).to_contain_text("similar name 0.97 + same company")
     expect(masters.get_by_role("radio", name="Jon Smith")).to_be_checked()
     email = compare.get_by_role("group", name="Email")
     expect(
@@ -83,7 +85,7 @@ def test_the_banner_opens_the_comparison_and_merge_leads_merges(
     job = compare.get_by_role("group", name="Job Title")
     expect(job.get_by_role("radio", name=re.compile("Head of Purchasing"))).to_be_checked()
     compare.get_by_role("group", name="First Name").get_by_role(
-        "radio", name=re.compile("^Jon from")
+        "radio", name=re.compile(r"^Jon \(matches\) from")
     ).check()
     screenshot(page, "lead-duplicates", full_page=True)
     compare.get_by_role("button", name="Merge leads").click()
@@ -156,3 +158,46 @@ def test_the_banner_and_the_comparison_pass_axe(page: Page, live_server, login, 
     page.get_by_role("link", name="View possible duplicates").click()
     expect(page.get_by_role("region", name="Possible duplicates")).to_be_visible()
     assert_no_serious_violations(page)
+
+
+def test_a_similar_name_at_a_similar_company_is_found_and_merged(
+    page: Page, live_server, login, salesperson
+):
+    """Nothing typed alike but the person: a typo in the first name, another spelling of the
+    company, another email and phone."""
+    jon = LeadFactory(
+        owner=salesperson,
+        first_name="Jon",
+        last_name="O\u2019Brien",
+        company_name="Contoso Ltd",
+        email="jon@contoso.com",
+        business_phone="+1 (425) 555-0100",
+    )
+    Lead.objects.filter(pk=jon.pk).update(created_at=timezone.now() - timedelta(days=1))
+    typo = LeadFactory(
+        owner=salesperson,
+        first_name="John",
+        last_name="OBrien",
+        company_name="Contosso",
+        email="john.obrien@example.org",
+        business_phone="+1 (206) 555-0199",
+    )
+    login(salesperson)
+    page.goto(f"{live_server.url}{jon.get_absolute_url()}")
+
+    banner = page.get_by_role("complementary", name="Possible duplicates")
+    expect(banner).to_contain_text("One open lead looks like the same person")
+    banner.get_by_role("link", name="View possible duplicates").click()
+
+    compare = page.get_by_role("region", name="Possible duplicates")
+    masters = compare.get_by_role("group", name="Master lead")
+    expect(masters).to_contain_text("Matched: similar name 0.97 + same company")
+    company = compare.get_by_role("group", name="Company Name")
+    expect(company.get_by_role("radio", name=re.compile(r"Contosso \(matches\)"))).to_be_visible()
+    email = compare.get_by_role("group", name="Email")
+    expect(email.get_by_role("radio", name=re.compile(r"\(matches\)"))).to_have_count(0)
+    compare.get_by_role("button", name="Merge leads").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Merged 1 lead into")
+    typo.refresh_from_db()
+    assert (typo.state, typo.status_reason) == (LeadState.DISQUALIFIED, LeadStatus.DUPLICATE)

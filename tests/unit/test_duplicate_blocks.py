@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from qualification.duplicates import DuplicateRules, LeadValues, candidates_for_values, similarity
+from crm.matching import similarity
+from qualification.duplicates import DuplicateRules, LeadValues, candidates_for_values
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +21,14 @@ PEOPLE = 30
 def scored(monkeypatch) -> list[tuple]:
     """The (candidate, existing) pairs the scorers were asked about."""
     pairs: list[tuple] = []
-    for name in ("person_name_reason", "company_name_reason"):
+    for module, name in (("contacts", "person_name_reason"), ("accounts", "company_name_reason")):
         scorer = getattr(similarity, name)
 
         def counting(candidate, existing, *args, _scorer=scorer, **kwargs):
             pairs.append((candidate, existing))
             return _scorer(candidate, existing, *args, **kwargs)
 
-        monkeypatch.setattr(f"qualification.duplicates.find.{name}", counting)
+        monkeypatch.setattr(f"qualification.duplicates.{module}.{name}", counting)
     return pairs
 
 

@@ -20,6 +20,7 @@ from qualification.engine import (
     LEAD_NOT_OWNED,
     OPPORTUNITY_NEEDS_CUSTOMER,
     QUALIFIED_TITLE,
+    UNCLEAR_BATCH_ACCOUNT_MATCH,
     BulkOptions,
     bulk,
     leads_bulk_qualify,
@@ -425,6 +426,65 @@ def test_it_respects_the_match_rule_switches(salesperson):
     _qualify(salesperson, leads)
 
     assert Account.objects.count() == 2
+
+
+def test_a_company_only_similar_to_one_the_batch_creates_goes_to_review(salesperson):
+    """ "Contosso" is 0.93 like "Contoso": not clear enough to link on its own, as it would not
+    be if the account existed already (the SPEC's "links to a single clear match")."""
+    first = LeadFactory(owner=salesperson, company_name="Contoso", website="", email="")
+    second = LeadFactory(owner=salesperson, company_name="Contosso", website="", email="")
+
+    outcome = _qualify(salesperson, [first, second])
+
+    assert outcome.qualified_ids == [first.pk]
+    [review] = outcome.needs_review
+    assert review.lead_id == second.pk
+    assert review.reason == UNCLEAR_BATCH_ACCOUNT_MATCH.format(
+        other="\u201cContoso\u201d", name="\u201cContosso\u201d", why="similar name 0.93"
+    )
+    second.refresh_from_db()
+    assert second.state == LeadState.OPEN and second.parent_account is None
+    assert list(Account.objects.values_list("name", flat=True)) == ["Contoso"]
+
+
+def test_a_later_chunk_sends_the_similar_company_to_review_alike(salesperson, monkeypatch):
+    monkeypatch.setattr(bulk, "BULK_QUALIFY_CHUNK_SIZE", 1)
+    first = LeadFactory(owner=salesperson, company_name="Contoso", website="", email="")
+    second = LeadFactory(owner=salesperson, company_name="Contosso", website="", email="")
+
+    outcome = _qualify(salesperson, [first, second])
+
+    assert outcome.qualified_ids == [first.pk]
+    assert [review.lead_id for review in outcome.needs_review] == [second.pk]
+    assert Account.objects.count() == 1
+
+
+def test_a_company_clearly_similar_to_one_the_batch_creates_shares_it(salesperson):
+    first = LeadFactory(owner=salesperson, company_name="Northwind Traders", website="", email="")
+    second = LeadFactory(owner=salesperson, company_name="Traders Northwind", website="", email="")
+    third = LeadFactory(owner=salesperson, company_name="Traders, Northwind", website="", email="")
+
+    outcome = _qualify(salesperson, [first, second, third])
+
+    assert outcome.qualified_count == 3
+    account = Account.objects.get()
+    for lead in (first, second, third):
+        lead.refresh_from_db()
+        assert lead.parent_account == account
+    assert (outcome.accounts_created, outcome.accounts_linked) == (1, 2)
+
+
+def test_similar_companies_in_a_batch_get_their_own_accounts_with_the_rule_off(salesperson):
+    QualificationSettings.objects.filter(pk=1).update(match_account_by_similar_name=False)
+    leads = [
+        LeadFactory(owner=salesperson, company_name=name, website="", email="")
+        for name in ("Contoso", "Contosso", "Traders Northwind", "Northwind Traders")
+    ]
+
+    outcome = _qualify(salesperson, leads)
+
+    assert outcome.qualified_count == 4
+    assert Account.objects.count() == 4
 
 
 def test_it_copies_fields_by_the_admins_mappings(salesperson):

@@ -134,7 +134,7 @@ def name_initials(normalized_name: str) -> str:
     """The similar-name search's block of a normalised company name: its words' first letters,
     sorted, then its digits: 'northwind traders' and 'traders northwind' give 'n t', 'studio
     54' gives '5 s|54'. Only names with the same initials and the same digits can be similar
-    (see qualification.duplicates.similarity), so a search joins on it: an index where there
+    (see crm.matching.similarity), so a search joins on it: an index where there
     is no trigram index (SQLite), and on PostgreSQL the equality that keeps a batch of 500
     names from being compared with every account of the same initials ("company 32883" with
     the 11,000 other "company 3...")."""

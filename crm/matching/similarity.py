@@ -1,6 +1,7 @@
 """How alike two names are, and why two records match: the scoring half of duplicate detection,
-without a query (the candidate search is in `find`). Lead-to-lead detection scores with the same
-functions, so a lead and a contact match by one set of rules.
+without a query (the candidate searches are in `qualification.duplicates` and `leads.duplicates`).
+The qualify engine and lead-to-lead detection score with these functions, so a lead matches a
+contact and another lead by one set of rules.
 
 Scores come from rapidfuzz (normalised Indel similarity, 0..1), nicknames from the `nicknames`
 package's curated list, "Last, First" parsing from nameparser. Hand-written here are only the
@@ -25,7 +26,7 @@ from nameparser import HumanName
 from nicknames import NickNamer
 from rapidfuzz import fuzz
 
-from crm.matching import fold, name_digits
+from crm.matching.keys import fold, name_digits
 
 # A similar name matches from this score on (companies and people alike)...
 SIMILAR_NAME_THRESHOLD = 0.85

@@ -3,6 +3,7 @@ qualify."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -31,3 +32,20 @@ class DuplicateRules:
 
 
 NO_RULES = DuplicateRules(**dict.fromkeys(DuplicateRules.__dataclass_fields__, False))
+
+
+# Where the switches are stored is the business of the app that shows them to admins (above
+# every app that matches): it registers how to read them, so an app below it reads the same
+# switches without importing it.
+_loaders: list[Callable[[], DuplicateRules | None]] = []
+
+
+def duplicate_rules_loader_register(loader: Callable[[], DuplicateRules | None]) -> None:
+    """Set how the current rules are read (one loader; registering again replaces it)."""
+    _loaders[:] = [loader]
+
+
+def duplicate_rules_current() -> DuplicateRules | None:
+    """The rules that apply now, None when detection is off: the registered loader's (every
+    rule on without one)."""
+    return _loaders[0]() if _loaders else DuplicateRules()
