@@ -16,8 +16,10 @@ def fill_match_keys(apps, schema_editor):
     code (new writes fill them as they go)."""
     Lead = apps.get_model("leads", "Lead")
     leads = Lead.objects.order_by("pk").only("pk", *SOURCE_FIELDS)
-    for start in range(0, leads.count(), BATCH):
-        rows = list(leads[start : start + BATCH])
+    last = 0
+    # By primary key from the last batch on (an OFFSET would read every row before it again).
+    while rows := list(leads.filter(pk__gt=last)[:BATCH]):
+        last = rows[-1].pk
         for lead in rows:
             values = lead_match_key_values(**{name: getattr(lead, name) for name in SOURCE_FIELDS})
             for name, value in values.items():
