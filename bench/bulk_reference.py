@@ -21,7 +21,7 @@ them out); look up and lock (FOR NO KEY UPDATE) the existing accounts and contac
 looks up, with the same kinds of lookup in one statement per record type (`id IN (... UNION
 ...)`, each part on its own index, the keys read from the chunk's temporary table into arrays
 bound as parameters, as the engine binds its lists): accounts by exact name, domain and phone,
-and by similar name through the same pg_trgm join as `qualification.duplicates.find` (on the
+and by similar name through the same pg_trgm join as `qualification.duplicates` (on the
 name's word initials and `%`); contacts (of the leads not left for review over their account) by
 email, business or mobile phone, and by similar name (the name key with `%`) within the existing
 account the contact would go under, within the company of its new account and within its email
@@ -125,7 +125,7 @@ def _linked_update(model: Any, *, keys: str) -> str:
     """
 
 
-# The similar-name candidate searches, as qualification.duplicates.find sends them: joined to
+# The similar-name candidate searches, as qualification.duplicates sends them: joined to
 # arrays bound as parameters (read from the chunk's keys by the statements of `_FETCHED`), so
 # that the planner sees how many names it joins, as it does for the engine's.
 _SIMILAR_ACCOUNTS = """
@@ -643,7 +643,7 @@ def reference_qualify(
     from django.utils import timezone
 
     from crm.matching import LEGAL_SUFFIXES
-    from qualification.duplicates.similarity import FREE_MAIL_DOMAINS
+    from crm.matching.similarity import FREE_MAIL_DOMAINS
 
     ordered = sorted(set(lead_ids))
     chunk_statements = statements()
