@@ -11,7 +11,7 @@ from django.db.models import Count, F, Func, Min, Q, Value, Window
 from django.db.models.functions import CumeDist
 
 from leads.filters import day_start
-from leads.models import DISQUALIFY_REASONS, LeadSource, LeadState
+from leads.models import DISQUALIFY_REASONS, LeadSource, LeadState, LeadStatus
 from qualification.insights.periods import DayRange
 from qualification.insights.selectors.scope import CREATED, InsightsScope, leads_where
 from qualification.insights.selectors.sql import DaysBetween, Median, WeekIndex
@@ -162,12 +162,18 @@ class ReasonCount:
 
 
 def insights_disqualify_reasons(*, scope: InsightsScope) -> list[ReasonCount]:
-    """The leads disqualified in the period per status reason, every reason listed."""
+    """The leads disqualified in the period per status reason: every reason a person picks
+    when disqualifying, then Duplicate (the reason Merge leads gives the leads it merged into
+    another) when the period has any."""
     counts: Counter[str] = Counter()
     for row in lead_counts(scope=scope):
         if row.kind == CLOSED and row.state == LeadState.DISQUALIFIED:
             counts[row.key] += row.count
-    return [ReasonCount(reason=reason, count=counts[reason]) for reason in DISQUALIFY_REASONS]
+    reasons = [
+        *DISQUALIFY_REASONS,
+        *([LeadStatus.DUPLICATE] if counts[LeadStatus.DUPLICATE] else []),
+    ]
+    return [ReasonCount(reason=reason, count=counts[reason]) for reason in reasons]
 
 
 # Lead sources -------------------------------------------------------------------------------
