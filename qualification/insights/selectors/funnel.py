@@ -49,17 +49,13 @@ def lead_counts(*, scope: InsightsScope) -> list[LeadCount]:
             .values("kind", "week", "status_reason", "state")
             .annotate(count=Count("*"))
         )
-        rows = created.union(closed, all=True).order_by()
-        return [
-            LeadCount(
-                kind=row["kind"],
-                week=row["week"],
-                key=row["lead_source"],  # the union names the columns after the first query
-                state=row["state"],
-                count=row["count"],
-            )
-            for row in rows
-        ]
+        # The union names the columns after the first query's: lead_source is the key.
+        rows = (
+            created.union(closed, all=True)
+            .order_by()
+            .values_list("kind", "week", "lead_source", "state", "count")
+        )
+        return [LeadCount(*row) for row in rows]
 
     return scope.shared("lead_counts", read)
 
