@@ -33,11 +33,10 @@ class DaysBetween(Func):
 
 class WeekIndex(Func):
     """Which of the weeks starting at `starts` (in order, without gaps) a datetime falls in, as
-    its index. The moments are the site's midnights, so no time zone arithmetic runs per row
-    (TruncWeek's), and a week is right across a change to or from summer time. PostgreSQL
-    looks the moment up in the array of first moments (width_bucket, a binary search in C);
-    SQLite compares it with them by halves, a few CASE comparisons a row. Written out as SQL:
-    Django's Case and When take longer to build for a year of weeks than the query to run."""
+    its index: compared with the weeks' first moments by halves, a few comparisons a row. The
+    moments are the site's midnights, so no time zone arithmetic runs per row (TruncWeek's),
+    and a week is right across a change to or from summer time. Written out as SQL: Django's
+    Case and When take longer to build for a year of weeks than the query takes to run."""
 
     output_field = IntegerField()
 
@@ -49,20 +48,13 @@ class WeekIndex(Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
     ) -> tuple[str, list]:
         column, _no_params = compiler.compile(self.get_source_expressions()[0])  # a column
-        # Every row is of the period: at or past the first week's start.
-        later = [connection.ops.adapt_datetimefield_value(start) for start in self.starts[1:]]
-        if connection.vendor == "postgresql":
-            if not later:
-                return "0", []
-            # The number of later weeks' starts at or before the moment: the week's index.
-            return f"width_bucket({column}, %s::timestamptz[])", [later]
         params: list = []
 
         def among(first: int, last: int) -> str:
             if last - first == 1:
                 return str(first)
             middle = (first + last) // 2
-            params.append(later[middle - 1])
+            params.append(connection.ops.adapt_datetimefield_value(self.starts[middle]))
             lower, upper = among(first, middle), among(middle, last)
             return f"CASE WHEN {column} < %s THEN {lower} ELSE {upper} END"
 
