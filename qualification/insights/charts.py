@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
 Number = int | float | Decimal
 
 # Coordinates are in the SVG's own units; the SVG scales to the width of its card, so a chart
@@ -55,6 +58,19 @@ class Rect:
     title: str  # the tooltip: "Week of Apr 6 to Apr 12, 2026: 12 created"
     url: str
 
+    def svg(self) -> SafeString:
+        """The bar with its tooltip, linked to its leads when it has a link. The numbers go in
+        as str() (never formatted for a language: no "12,5"), the texts escaped."""
+        bar = (
+            f'<rect class="bar series-{{}}" x="{self.x}" y="{self.y}" width="{self.width}" '
+            f'height="{self.height}"><title>{{}}</title></rect>'
+        )
+        if self.url:
+            return format_html(
+                f'<a href="{{}}" tabindex="-1">{bar}</a>', self.url, self.series, self.title
+            )
+        return format_html(bar, self.series, self.title)
+
 
 @dataclass(frozen=True)
 class Text:
@@ -64,6 +80,14 @@ class Text:
     anchor: str = "start"  # SVG text-anchor: start, middle, end
     css: str = "label"
 
+    def svg(self) -> SafeString:
+        return format_html(
+            f'<text class="{{}}" x="{self.x}" y="{self.y}" text-anchor="{{}}">{{}}</text>',
+            self.css,
+            self.anchor,
+            self.text,
+        )
+
 
 @dataclass(frozen=True)
 class Line:
@@ -72,6 +96,12 @@ class Line:
     x2: float
     y2: float
     css: str = "gridline"
+
+    def svg(self) -> SafeString:
+        return format_html(
+            f'<line class="{{}}" x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}"/>',
+            self.css,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,25 @@ class Chart:
     @property
     def empty(self) -> bool:
         return not self.rects
+
+    # The SVG elements, written here rather than by the template: a year of weekly bars is some
+    # hundreds of elements, each a dozen template lookups.
+
+    @property
+    def lines_svg(self) -> SafeString:
+        return _svg(self.lines)
+
+    @property
+    def rects_svg(self) -> SafeString:
+        return _svg(self.rects)
+
+    @property
+    def texts_svg(self) -> SafeString:
+        return _svg(self.texts)
+
+
+def _svg(marks: Sequence[Rect | Text | Line]) -> SafeString:
+    return format_html_join("", "{}", ((mark.svg(),) for mark in marks))
 
 
 @dataclass(frozen=True)

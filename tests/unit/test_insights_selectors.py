@@ -3,15 +3,17 @@ and one query each."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from crm.models import OpportunityState, SalesStage
 from leads.models import LeadSource, LeadStatus
+from leads.services import MergeOutcome, leads_merge
 from qualification.insights import selectors
 from qualification.insights.periods import DayRange
 from qualification.insights.selectors import (
@@ -242,6 +244,44 @@ def test_it_counts_the_disqualify_reasons_of_the_period(
         ReasonCount(LeadStatus.CANCELED, 0),
     ]
     assert selectors.insights_disqualify_reasons(scope=everyone())[3].count == 1
+
+
+def test_the_reasons_list_the_leads_merge_leads_disqualified_as_duplicates(
+    salesperson: User, django_assert_num_queries
+) -> None:
+    today = timezone.localdate()
+    this_week = DayRange(today - timedelta(days=today.weekday()), today)
+    before = this_week.start - timedelta(days=3)
+    master = dated_lead(salesperson, created=before, last_name="Kept")
+    merged = [dated_lead(salesperson, created=before, last_name="Twin") for _ in range(2)]
+    dated_lead(salesperson, created=before, closed=today, reason=LeadStatus.LOST)
+    assert selectors.insights_disqualify_reasons(scope=only(salesperson, this_week)) == [
+        ReasonCount(LeadStatus.LOST, 1),
+        ReasonCount(LeadStatus.CANNOT_CONTACT, 0),
+        ReasonCount(LeadStatus.NO_LONGER_INTERESTED, 0),
+        ReasonCount(LeadStatus.CANCELED, 0),
+    ]
+
+    leads_merge(
+        master_id=master.pk,
+        other_ids=[lead.pk for lead in merged],
+        field_sources={},
+        outcome=MergeOutcome.DISQUALIFY,
+        acting_user=salesperson,
+    )
+
+    with django_assert_num_queries(1):
+        reasons = selectors.insights_disqualify_reasons(scope=only(salesperson, this_week))
+
+    assert reasons == [
+        ReasonCount(LeadStatus.LOST, 1),
+        ReasonCount(LeadStatus.CANNOT_CONTACT, 0),
+        ReasonCount(LeadStatus.NO_LONGER_INTERESTED, 0),
+        ReasonCount(LeadStatus.CANCELED, 0),
+        ReasonCount(LeadStatus.DUPLICATE, 2),
+    ]
+    # They are disqualified leads like the others: the decisions count them too.
+    assert selectors.insights_decisions(scope=only(salesperson, this_week)).disqualified == 3
 
 
 # Lead sources --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ FIGURES = (
 
 
 def insights_figures(*, scope: InsightsScope) -> list[Figure]:
-    """One query each."""
+    """One query each, but for the reads that figures share (selectors: lead_counts,
+    qualification_counts), made once for the page."""
     links = GridLinks(scope)
     return [figure(scope, links) for figure in FIGURES]

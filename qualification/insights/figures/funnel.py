@@ -46,7 +46,8 @@ def weekly_figure(scope: InsightsScope, links: GridLinks) -> Figure:
     columns, rows = [], []
     for week in weeks:
         days = links.days(week.days.start, week.days.end)
-        title = f"Week of {format_day_range(week.days)}"
+        span = format_day_range(week.days)
+        title = f"Week of {span}"
         created = Datum(
             CREATED,
             week.created,
@@ -69,7 +70,7 @@ def weekly_figure(scope: InsightsScope, links: GridLinks) -> Figure:
             Column(day_label(week.days.start), title, [[created], [qualified, disqualified]])
         )
         data = (created, qualified, disqualified)
-        rows.append([Cell(format_day_range(week.days)), *(datum_cell(d, title) for d in data)])
+        rows.append([Cell(span), *(datum_cell(d, title) for d in data)])
     created = sum(week.created for week in weeks)
     qualified = sum(week.qualified for week in weeks)
     disqualified = sum(week.disqualified for week in weeks)

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Func, Min, Q, Value, Window
 from django.db.models.functions import CumeDist
 
 from leads.filters import day_start
-from leads.models import DISQUALIFY_REASONS, LeadSource, LeadState
+from leads.models import DISQUALIFY_REASONS, LeadSource, LeadState, LeadStatus
 from qualification.insights.periods import DayRange
 from qualification.insights.selectors.scope import CREATED, InsightsScope, leads_where
 from qualification.insights.selectors.sql import DaysBetween, Median, WeekIndex
@@ -49,17 +49,13 @@ def lead_counts(*, scope: InsightsScope) -> list[LeadCount]:
             .values("kind", "week", "status_reason", "state")
             .annotate(count=Count("*"))
         )
-        rows = created.union(closed, all=True).order_by()
-        return [
-            LeadCount(
-                kind=row["kind"],
-                week=row["week"],
-                key=row["lead_source"],  # the union names the columns after the first query
-                state=row["state"],
-                count=row["count"],
-            )
-            for row in rows
-        ]
+        # The union names the columns after the first query's: lead_source is the key.
+        rows = (
+            created.union(closed, all=True)
+            .order_by()
+            .values_list("kind", "week", "lead_source", "state", "count")
+        )
+        return [LeadCount(*row) for row in rows]
 
     return scope.shared("lead_counts", read)
 
@@ -162,12 +158,18 @@ class ReasonCount:
 
 
 def insights_disqualify_reasons(*, scope: InsightsScope) -> list[ReasonCount]:
-    """The leads disqualified in the period per status reason, every reason listed."""
+    """The leads disqualified in the period per status reason: every reason a person picks
+    when disqualifying, then Duplicate (the reason Merge leads gives the leads it merged into
+    another) when the period has any."""
     counts: Counter[str] = Counter()
     for row in lead_counts(scope=scope):
         if row.kind == CLOSED and row.state == LeadState.DISQUALIFIED:
             counts[row.key] += row.count
-    return [ReasonCount(reason=reason, count=counts[reason]) for reason in DISQUALIFY_REASONS]
+    reasons = [
+        *DISQUALIFY_REASONS,
+        *([LeadStatus.DUPLICATE] if counts[LeadStatus.DUPLICATE] else []),
+    ]
+    return [ReasonCount(reason=reason, count=counts[reason]) for reason in reasons]
 
 
 # Lead sources -------------------------------------------------------------------------------

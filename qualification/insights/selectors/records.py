@@ -39,18 +39,40 @@ ACCOUNT_LINKED = Q(account_created=False, account__isnull=False)
 CONTACT_LINKED = Q(contact_created=False, contact__isnull=False)
 
 
-def insights_records_linked(*, scope: InsightsScope) -> RecordUse:
-    """How many of the period's qualifications created the account and the contact, and how
-    many linked existing ones instead."""
-    return RecordUse(
-        **scope.qualifications().aggregate(
+def qualification_counts(*, scope: InsightsScope) -> dict[str, int]:
+    """The period's qualifications counted by what they did for the account and the contact
+    and how their duplicate warnings were answered, in one read that the created versus
+    linked and the duplicates figures share. Made once per scope."""
+    linked, anyway = DuplicateDecision.LINKED, DuplicateDecision.CREATED_ANYWAY
+
+    def read() -> dict[str, int]:
+        return scope.qualifications().aggregate(
             qualifications=Count("pk"),
             accounts_created=Count("pk", filter=Q(account_created=True)),
             accounts_linked=Count("pk", filter=ACCOUNT_LINKED),
             contacts_created=Count("pk", filter=Q(contact_created=True)),
             contacts_linked=Count("pk", filter=CONTACT_LINKED),
             linked_any=Count("pk", filter=ACCOUNT_LINKED | CONTACT_LINKED),
+            accounts_duplicate_linked=Count("pk", filter=Q(account_duplicates=linked)),
+            accounts_created_anyway=Count("pk", filter=Q(account_duplicates=anyway)),
+            contacts_duplicate_linked=Count("pk", filter=Q(contact_duplicates=linked)),
+            contacts_created_anyway=Count("pk", filter=Q(contact_duplicates=anyway)),
         )
+
+    return scope.shared("qualification_counts", read)
+
+
+def insights_records_linked(*, scope: InsightsScope) -> RecordUse:
+    """How many of the period's qualifications created the account and the contact, and how
+    many linked existing ones instead."""
+    counts = qualification_counts(scope=scope)
+    return RecordUse(
+        qualifications=counts["qualifications"],
+        accounts_created=counts["accounts_created"],
+        accounts_linked=counts["accounts_linked"],
+        contacts_created=counts["contacts_created"],
+        contacts_linked=counts["contacts_linked"],
+        linked_any=counts["linked_any"],
     )
 
 
@@ -77,14 +99,12 @@ def insights_duplicate_decisions(*, scope: InsightsScope) -> DuplicateDecisions:
     """Of the period's qualifications whose new account or contact matched existing records:
     how many used a match ("use existing", or bulk's single clear match) and how many created a
     new record anyway."""
-    linked, anyway = DuplicateDecision.LINKED, DuplicateDecision.CREATED_ANYWAY
+    counts = qualification_counts(scope=scope)
     return DuplicateDecisions(
-        **scope.qualifications().aggregate(
-            accounts_linked=Count("pk", filter=Q(account_duplicates=linked)),
-            accounts_created_anyway=Count("pk", filter=Q(account_duplicates=anyway)),
-            contacts_linked=Count("pk", filter=Q(contact_duplicates=linked)),
-            contacts_created_anyway=Count("pk", filter=Q(contact_duplicates=anyway)),
-        )
+        accounts_linked=counts["accounts_duplicate_linked"],
+        accounts_created_anyway=counts["accounts_created_anyway"],
+        contacts_linked=counts["contacts_duplicate_linked"],
+        contacts_created_anyway=counts["contacts_created_anyway"],
     )
 
 
