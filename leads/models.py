@@ -311,8 +311,16 @@ class Lead(AddressMixin, TimeStampedModel):
             models.Index(fields=["business_phone_key", "state"], name="lead_dup_business_phone"),
             models.Index(fields=["mobile_phone_key", "state"], name="lead_dup_mobile_phone"),
             models.Index(fields=["company_key", "state"], name="lead_dup_company"),
-            models.Index(fields=["company_initials", "state"], name="lead_dup_company_initials"),
-            models.Index(fields=["email_domain_key", "state"], name="lead_dup_email_domain"),
+            # The similar-name search's places: with the name key and the id, so that a place of
+            # thousands of leads (the initials of a common kind of company name) is filtered by
+            # similarity from the index alone, without a visit to each lead's row.
+            models.Index(
+                fields=["company_initials", "state", "name_key", "id"],
+                name="lead_dup_company_names",
+            ),
+            models.Index(
+                fields=["email_domain_key", "state", "name_key", "id"], name="lead_dup_domain_names"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,9 +8,6 @@ from django.db import connections, migrations, models
 from leads.duplicates.keys import KEY_FIELDS, SOURCE_FIELDS, lead_match_key_values
 
 BATCH = 2000
-# The similar-name rule's candidate search on PostgreSQL (SQLite has no pg_trgm; the extension
-# itself comes with crm's migration 0005).
-TRIGRAM_INDEX = "CREATE INDEX IF NOT EXISTS lead_dup_name_key_trgm ON leads_lead USING gin (name_key gin_trgm_ops)"
 
 
 def fill_match_keys(apps, schema_editor):
@@ -45,16 +42,6 @@ def _keys_write(Lead, keys: list[dict]) -> None:
             "FROM json_populate_recordset(NULL::leads_lead, %s) AS v WHERE l.id = v.id",
             [json.dumps(keys)],
         )
-
-
-def trigram_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGRAM_INDEX)
-
-
-def trigram_index_drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS lead_dup_name_key_trgm")
 
 
 class Migration(migrations.Migration):
@@ -108,5 +95,4 @@ class Migration(migrations.Migration):
             name='name_company_key',
         ),
         migrations.RunPython(fill_match_keys, migrations.RunPython.noop),
-        migrations.RunPython(trigram_index, trigram_index_drop),
     ]
