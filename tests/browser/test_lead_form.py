@@ -112,6 +112,9 @@ def test_qualify_saves_unsaved_qualify_steps_too(page: Page, live_server, login,
     open_lead(page, live_server, login, salesperson, lead)
     stage_button(page).click()
     flyout = page.get_by_role("dialog", name="Qualify", exact=True)
+    # Drawn and settled (it takes focus then), as it is long before a person picks a value: the
+    # page remembers the flyout's values as drawn when it settles.
+    expect(flyout).to_be_focused()
     flyout.get_by_label("Purchase Timeframe").select_option("Next Quarter")
 
     commands(page).get_by_role("button", name="Qualify", exact=True).click()
