@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load_data import LOAD_DATABASE, database_url, django_setup
 
-from crm.pagination import QUICK_FIND_COUNT_CAP, CappedCountPaginator, DeferredJoinPaginator
+from crm.pagination import CappedCountPaginator, DeferredJoinPaginator, grid_count_cap
 
 TARGET_MS = 50.0
 INSIGHTS_TARGET_MS = 100.0
@@ -304,7 +304,7 @@ def _matched(page: Page, user) -> str | None:
         query=params.get("q", ""),
         sort=params.get("sort", selectors.DEFAULT_SORT),
     )
-    cap = QUICK_FIND_COUNT_CAP if params.get("q") else None  # as leads.views.grid counts
+    cap = grid_count_cap(quick_find=bool(params.get("q")))
     return CappedCountPaginator(leads, 50, cap=cap).count_label
 
 

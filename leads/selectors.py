@@ -215,13 +215,8 @@ def lead_can_delete(user: AnyUser, lead: Lead) -> bool:
 
 def leads_can_delete(user: AnyUser, leads: Sequence[Lead]) -> list[bool]:
     """`lead_can_delete` for each lead, the permission looked up once."""
-    if not user.is_authenticated:
-        return [False] * len(leads)
-    owns = [lead.owner_id == user.pk for lead in leads]
-    # Only when it matters: the permission lookup reads the user's permissions (two queries).
-    if not all(owns) and user.has_perm(DELETE_LEAD):
-        return [True] * len(leads)
-    return owns
+    owner_ids = [lead.owner_id for lead in leads]
+    return owners_or_manager(user=user, owner_ids=owner_ids, permission=DELETE_LEAD)
 
 
 def lead_get_for_user(*, user: AnyUser, pk: int, for_change: bool = False) -> Lead:

@@ -21,14 +21,18 @@ def owner_or_manager(*, user: AbstractBaseUser | AnonymousUser, owner_id: int | 
 
 
 def owners_or_manager(
-    *, user: AbstractBaseUser | AnonymousUser, owner_ids: Sequence[int | None]
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    owner_ids: Sequence[int | None],
+    permission: str = MANAGE_ALL_PERMISSION,
 ) -> list[bool]:
     """`owner_or_manager` for many records (a grid's rows) with the permission looked up once:
-    each lookup walks the authentication backends."""
+    each lookup walks the authentication backends. `permission` is the one that allows
+    anyone's record (another than the manager's for a rule of its own, as deleting leads)."""
     if not user.is_authenticated:
         return [False] * len(owner_ids)
     owns = [owner_id == user.pk for owner_id in owner_ids]
     # Only when it matters: the permission lookup reads the user's permissions (two queries).
-    if not all(owns) and user.has_perm(MANAGE_ALL_PERMISSION):
+    if not all(owns) and user.has_perm(permission):
         return [True] * len(owner_ids)
     return owns

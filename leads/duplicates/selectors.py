@@ -5,10 +5,11 @@ apostrophes, "Last, First") within the same or a similar company or the same ema
 
 One query finds the candidates, each rule's part answered by an index (`keys`): the email and
 phone keys by equality; the similar-name rule by the company's initials (only names with the
-same initials can be similar) or the email domain, and on PostgreSQL also the name's trigram
-index. The candidates are scored in Python by the engine's scorers, which decide and say why
-("same phone", "similar name 0.93 + same email domain"). Reading the switches is one more
-query, made only for a lead with a key to look up.
+same initials can be similar) or the email domain, on PostgreSQL filtered by the name's
+trigram similarity from the place's index (`crm.matching.search.trigram_similar`). The
+candidates are scored in Python by the engine's scorers, which decide and say why ("same
+phone", "similar name 0.93 + same email domain"). Reading the switches is one more query, made
+only for a lead with a key to look up.
 """
 
 from __future__ import annotations

@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET
 
-from crm import pagination
 from crm.grids import PAGE_SIZES, header_cells, page_size
 from crm.http import HtmxHttpRequest, render_page, search_text
-from crm.pagination import CappedCountPaginator
+from crm.pagination import CappedCountPaginator, grid_count_cap
 from leads import selectors
 from leads.columns import COLUMN_TEXT, lead_grid_column_keys, visible_columns
 from leads.models import Lead
@@ -69,7 +68,7 @@ def _grid_context(request: HtmxHttpRequest) -> dict[str, Any]:
     sort = selectors.lead_sort_or_default(request.GET.get("sort"))
     per_page = page_size(request, DEFAULT_PAGE_SIZE)
     leads = selectors.lead_list(user=request.user, view=view, query=query, sort=sort)
-    cap = pagination.QUICK_FIND_COUNT_CAP if query else None
+    cap = grid_count_cap(quick_find=bool(query))
     page = CappedCountPaginator(leads, per_page, cap=cap).get_page(request.GET.get("page"))
     columns = visible_columns(lead_grid_column_keys(user=request.user), sort)
     base = {"view": view.value, "q": query, "per_page": per_page}
