@@ -34,6 +34,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Func, JSONField, Value
+from django.db.models.expressions import RawSQL
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -361,8 +363,7 @@ def _job_chunk_run(
     with transaction.atomic():
         # The job row lock serialises two runs of one job (a resume while the old worker was
         # only slow): each reads `processed` after the other's chunk committed.
-        job = BulkQualifyJob.objects.select_for_update().get(pk=job_id)
-        chunk = job.lead_ids[job.processed : job.processed + bulk.BULK_QUALIFY_CHUNK_SIZE]
+        job, chunk = _job_chunk_lock(job_id=job_id, size=bulk.BULK_QUALIFY_CHUNK_SIZE)
         if not chunk:
             return None
         outcome = leads_chunk_qualify(
@@ -376,24 +377,67 @@ def _job_chunk_run(
     return outcome
 
 
+# The columns of a job that grow with it: the whole selection, and every lead failed or left
+# for review so far. On PostgreSQL a chunk neither reads nor rewrites them (the server slices
+# the chunk's ids out of the selection and appends the chunk's issues), so that the work of a
+# chunk does not grow with the size of its job.
+_JOB_GROWING = ("lead_ids", "failures", "needs_review")
+# The next `size` ids of the selection, after the `processed` ones: computed from the row the
+# lock returns (after a wait for the lock, the row as the other run committed it).
+_CHUNK_IDS_SQL = (
+    "jsonb_path_query_array(lead_ids, '$[$from to $to]', "
+    "jsonb_build_object('from', processed, 'to', processed + %s - 1))"
+)
+
+
+def _job_chunk_lock(*, job_id: int, size: int) -> tuple[BulkQualifyJob, list[int]]:
+    """The job, locked, and the ids of its next chunk (none when the job is through)."""
+    jobs = BulkQualifyJob.objects.select_for_update()
+    if connection.vendor != "postgresql":
+        job = jobs.get(pk=job_id)
+        return job, job.lead_ids[job.processed : job.processed + size]
+    job = (
+        jobs.defer(*_JOB_GROWING)
+        # The SQL is a constant naming the job's own columns; the size is a parameter.
+        .annotate(chunk_ids=RawSQL(_CHUNK_IDS_SQL, [size], output_field=JSONField()))  # noqa: S611
+        .get(pk=job_id)
+    )
+    return job, job.chunk_ids
+
+
+def _issues_appended(job: BulkQualifyJob, name: str, issues: list[bulk.LeadIssue]) -> Any:
+    """The job's list `name` with the chunk's issues at its end: appended by the server on
+    PostgreSQL (the list was not read), else the list read with the job and the new ones."""
+    added = [issue._asdict() for issue in issues]
+    if connection.vendor != "postgresql":
+        return [*getattr(job, name), *added]
+    return Func(
+        F(name),
+        Value(added, output_field=JSONField()),
+        template="%(expressions)s",
+        arg_joiner=" || ",
+        output_field=JSONField(),
+    )
+
+
 def job_chunk_record(
     *, job: BulkQualifyJob, processed: int, outcome: bulk.BulkQualifyOutcome
 ) -> None:
-    """Advance the job by one chunk (called inside the chunk's transaction, whose
-    qualification records were written naming the job)."""
+    """Advance the job by one chunk (called inside the chunk's transaction, with the job row
+    locked by `_job_chunk_lock`, whose qualification records were written naming the job)."""
     job.processed += processed
     job.qualified_count += outcome.qualified_count
     for name in BREAKDOWN:
         setattr(job, name, getattr(job, name) + getattr(outcome, name))
-    job.failures = [*job.failures, *(issue._asdict() for issue in outcome.failures)]
-    job.needs_review = [*job.needs_review, *(issue._asdict() for issue in outcome.needs_review)]
-    job.save(
-        update_fields=[
-            "processed",
-            "qualified_count",
-            *BREAKDOWN,
-            "failures",
-            "needs_review",
-            "updated_at",
-        ]
-    )
+    job.updated_at = timezone.now()
+    changes: dict[str, Any] = {
+        "processed": job.processed,
+        "qualified_count": job.qualified_count,
+        **{name: getattr(job, name) for name in BREAKDOWN},
+        "updated_at": job.updated_at,
+    }
+    # A list without new issues is left as it is, not written again.
+    for name, issues in (("failures", outcome.failures), ("needs_review", outcome.needs_review)):
+        if issues:
+            changes[name] = _issues_appended(job, name, issues)
+    BulkQualifyJob.objects.filter(pk=job.pk).update(**changes)
