@@ -88,6 +88,9 @@ def main() -> None:
             bench.compare(_sizes(args.compare))
         if args.linear:
             bench.linear(_sizes(args.linear))
+        if args.loaded:
+            # What the last run added goes too: the next run starts from the loaded data.
+            bench.reset()
     finally:
         from django.db import connections
 
