@@ -162,7 +162,7 @@ class BulkQualifyOutcome:
             issues.append(LeadIssue(decision.lead_id, decision.label, reason))
             return
         self.qualified_ids.append(decision.lead_id)
-        self.qualification_ids.append(result.qualification.pk)
+        self.qualification_ids.append(result.qualification_id)
         # Counted once per record: a record shared by leads of the chunk is created once.
         self.accounts_created += result.account_created
         self.accounts_linked += result.account is not None and not result.account_created

@@ -23,6 +23,7 @@ from typing import Any
 from crm.matching import email_domain, name_initials, normalize_company_name, person_name_key
 from crm.matching.similarity import CLEAR_SIMILARITY, company_name_reason
 from crm.models import Account, Contact
+from crm.rows import instance_new
 from crm.services.records import account_match_keys, contact_match_keys
 from qualification import duplicates
 from qualification.duplicates import (
@@ -246,7 +247,7 @@ def _account_resolve(
         return _shared(
             shared,
             [("account-name", keys.name), ("account-domain", keys.domain)],
-            lambda: account_match_keys(Account(**pick.new_values, owner_id=owner_id)),
+            lambda: account_match_keys(_new(Account, pick, owner_id)),
         )
 
     matches = found.matches_for(name=keys.name, domain=keys.domain, phone=keys.phone)
@@ -340,7 +341,7 @@ def _contact_resolve(
         return _shared(
             shared,
             [("contact-email", keys.email), ("contact-name", token, keys.full_name)],
-            lambda: contact_match_keys(Contact(**pick.new_values, owner_id=owner_id)),
+            lambda: contact_match_keys(_new(Contact, pick, owner_id)),
         )
 
     values = pick.new_values or {}
@@ -392,6 +393,11 @@ def _shared(registry: dict[tuple[Any, ...], Any], keys: list[tuple[Any, ...]], b
     for key in usable:
         registry.setdefault(key, record)
     return record
+
+
+def _new(model: type[Account] | type[Contact], pick: RecordPick, owner_id: int) -> Any:
+    """The new record of a pick, unsaved (`instance_new`: bulk qualify builds thousands)."""
+    return instance_new(model=model, values={**(pick.new_values or {}), "owner_id": owner_id})
 
 
 def _account_ids(decision: LeadDecision) -> list[int]:

@@ -3,21 +3,15 @@ path: bulk qualify builds one for every lead (and up to five for a single qualif
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from crm.models import Account, Contact, Opportunity, SalesStage
+from crm.rows import instance_new
 from leads.models import Lead
 
 
 def _pk(record: Any) -> int | None:
     return record.pk if record is not None else None
-
-
-@cache
-def _opportunity_fields() -> tuple[tuple[str, Any], ...]:
-    """(attname, default) of every concrete field, in the order Opportunity(*args) takes."""
-    return tuple((f.attname, f.get_default()) for f in Opportunity._meta.concrete_fields)
 
 
 def opportunity_build(
@@ -31,11 +25,9 @@ def opportunity_build(
     """One new (unsaved) opportunity: the typed `values`, the mapped `relations` ({attname:
     id}) and the account and contact the qualify resolved.
 
-    Built from positional values (Django's fast path, as when a row is read), which bulk
-    qualify does for every lead: the defaults, then the values, then the relations."""
-    row = dict(_opportunity_fields())
-    row.update(values)
-    row.update(relations)
+    Built through `instance_new` (Django's fast path), which bulk qualify takes for every
+    lead: the values, then the relations, then the records resolved."""
+    row = {**values, **relations}
     row["owner_id"] = lead.owner_id
     row["stage"] = SalesStage.DEVELOP
     # The potential customer is the account, else the contact.
@@ -48,10 +40,7 @@ def opportunity_build(
         row["account_id"] = account.pk
     if contact is not None:
         row["contact_id"] = contact.pk
-    if len(row) != len(_opportunity_fields()):
-        unknown = sorted(set(row) - {name for name, _ in _opportunity_fields()})
-        raise TypeError(f"Opportunity has no field {', '.join(unknown)}")
-    opportunity = Opportunity(*row.values())
+    opportunity = instance_new(model=Opportunity, values=row)
     cached = {"customer_account": account, "customer_contact": customer_contact}
     if account is not None:
         cached["account"] = account

@@ -60,9 +60,23 @@ def _clean_remembered(
         return None, tuple(error.messages)
 
 
+@cache
+def _model_validates_more(model: type[models.Model], name: str) -> bool:
+    """Whether the model field has a validator its form field does not have already. A
+    ModelForm runs both lists, but a validator the form field ran on the same value has
+    passed, and its twin (same class, same settings) would pass again: when every validator
+    of the model field has its twin on the form field (a URL, an email, a maximum length),
+    the value is checked once, not twice."""
+    ran = _form_field(model, name).validators
+    return any(
+        not any(type(other) is type(validator) and vars(other) == vars(validator) for other in ran)
+        for validator in model._meta.get_field(name).validators
+    )
+
+
 def _clean_one(model: type[models.Model], name: str, raw: Any) -> Any:
     value = _form_field(model, name).clean(raw)
-    if value not in validators.EMPTY_VALUES:
+    if value not in validators.EMPTY_VALUES and _model_validates_more(model, name):
         model._meta.get_field(name).run_validators(value)
     return value
 

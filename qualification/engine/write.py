@@ -55,6 +55,12 @@ class QualifyResult:
     _qualification: Qualification | None = field(default=None, repr=False)
 
     @property
+    def qualification_id(self) -> int:
+        """The qualification record's id, without building the record (bulk qualify counts
+        thousands of them)."""
+        return self.qualification_values["id"]
+
+    @property
     def qualification(self) -> Qualification:
         """The qualification record, as saved (an instance built on first use, no query)."""
         if self._qualification is None:

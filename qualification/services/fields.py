@@ -4,6 +4,7 @@ field of a new account, contact or opportunity)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -75,17 +76,22 @@ def field_mapping_values(*, lead: Lead, mappings: list[FieldMapping]) -> dict[st
     A relation (Existing Account -> Account) gives the related record's id, so the value can
     be stored on the target's `<field>_id` without loading the record.
     """
-    values: dict[str, Any] = {}
-    for mapping in mappings:
+    pairs = tuple((mapping.source_field, mapping.target_field) for mapping in mappings)
+    return {target: getattr(lead, attribute) for target, attribute in _mapping_reads(pairs)}
+
+
+@lru_cache(maxsize=256)
+def _mapping_reads(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """(target field, lead attribute read) of each (source, target) pair whose source the
+    lead has; worked out once per list of mappings, not once per lead of a bulk qualify."""
+    reads = []
+    for source_field, target_field in pairs:
         try:
-            source = Lead._meta.get_field(mapping.source_field)
+            source = Lead._meta.get_field(source_field)
         except FieldDoesNotExist:
             continue
-        if source.is_relation:
-            values[mapping.target_field] = getattr(lead, source.attname)
-        else:
-            values[mapping.target_field] = getattr(lead, source.name)
-    return values
+        reads.append((target_field, source.attname if source.is_relation else source.name))
+    return tuple(reads)
 
 
 def field_mapping_split(
@@ -95,16 +101,33 @@ def field_mapping_split(
     new record's `<field>_id`). A name the model does not have is dropped."""
     plain: dict[str, Any] = {}
     relations: dict[str, Any] = {}
-    for name, value in values.items():
+    for value, (relation, key) in zip(
+        values.values(), _split_kinds(model, tuple(values)), strict=True
+    ):
+        if relation is None:
+            continue
+        (relations if relation else plain)[key] = value
+    return plain, relations
+
+
+@lru_cache(maxsize=256)
+def _split_kinds(
+    model: type[models.Model], names: tuple[str, ...]
+) -> tuple[tuple[bool | None, str], ...]:
+    """Per name: (True, attname) for a relation, (False, name) for a plain field, (None, name)
+    for a name the model does not have."""
+    kinds: list[tuple[bool | None, str]] = []
+    for name in names:
         try:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist:
+            kinds.append((None, name))
             continue
         if model_field.is_relation:
-            relations[model_field.attname] = value
+            kinds.append((True, model_field.attname))
         else:
-            plain[name] = value
-    return plain, relations
+            kinds.append((False, name))
+    return tuple(kinds)
 
 
 def record_editable_fields(*, model: type[models.Model]) -> list[str]:
