@@ -425,16 +425,11 @@ def job_chunk_record(
 ) -> None:
     """Advance the job by one chunk (called inside the chunk's transaction, with the job row
     locked by `_job_chunk_lock`, whose qualification records were written naming the job)."""
-    job.processed += processed
-    job.qualified_count += outcome.qualified_count
-    for name in BREAKDOWN:
-        setattr(job, name, getattr(job, name) + getattr(outcome, name))
-    job.updated_at = timezone.now()
     changes: dict[str, Any] = {
-        "processed": job.processed,
-        "qualified_count": job.qualified_count,
-        **{name: getattr(job, name) for name in BREAKDOWN},
-        "updated_at": job.updated_at,
+        "processed": job.processed + processed,
+        "qualified_count": job.qualified_count + outcome.qualified_count,
+        **{name: getattr(job, name) + getattr(outcome, name) for name in BREAKDOWN},
+        "updated_at": timezone.now(),
     }
     # A list without new issues is left as it is, not written again.
     for name, issues in (("failures", outcome.failures), ("needs_review", outcome.needs_review)):
