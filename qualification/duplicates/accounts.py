@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 
 from crm.matching import name_initials
 from crm.matching.rules import NO_RULES, DuplicateRules
-from crm.matching.search import any_of, keys_in, trigram_search
+from crm.matching.search import any_of, keys_in, text_array, trigram_search
 from crm.matching.similarity import CLEAR_SIMILARITY, Match, company_name_reason
 from crm.models import Account
 from qualification.duplicates.search import Found, clean, locked, unique, wanted_ids
@@ -102,7 +102,8 @@ def accounts_find(
     if similar_names and trigram_search():
         ordered = sorted(similar_names)
         initials = [name_initials(name) for name in ordered]
-        similar_sql = RawSQL(_SIMILAR_ACCOUNTS_SQL, [ordered, initials])  # noqa: S611 (constant SQL)
+        params = [text_array(ordered), text_array(initials)]
+        similar_sql = RawSQL(_SIMILAR_ACCOUNTS_SQL, params)  # noqa: S611 (constant SQL)
         parts.append(Q(pk__in=similar_sql))
     elif similar_names:
         parts.append(Q(name_initials__in={name_initials(name) for name in similar_names}))

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from crm.matching.rules import NO_RULES, DuplicateRules
-from crm.matching.search import any_of, keys_in, trigram_search
+from crm.matching.search import any_of, bigint_array, keys_in, text_array, trigram_search
 from crm.matching.similarity import (
     CLEAR_SIMILARITY,
     Match,
@@ -157,8 +157,10 @@ def _similar_people(
             continue
         ordered = sorted(place_pairs)
         if trigrams:
-            keys, names = [key for key, _ in ordered], [name for _, name in ordered]
-            parts.append(Q(pk__in=RawSQL(sql, [keys, names])))  # noqa: S611 (constant SQL)
+            keys = [key for key, _ in ordered]
+            array = bigint_array if sql is _SIMILAR_IN_ACCOUNTS_SQL else text_array
+            params = [array(keys), text_array(name for _, name in ordered)]
+            parts.append(Q(pk__in=RawSQL(sql, params)))  # noqa: S611 (constant SQL)
         else:
             parts.append(Q(**{lookup: {key for key, _ in ordered}}))
     return parts

@@ -24,6 +24,7 @@ from crm.matching import (
     website_domain,
 )
 from crm.matching.rules import DuplicateRules
+from crm.matching.search import bigint_array
 
 LOCK_OUTSIDE_TRANSACTION = (
     "match_keys_lock must run inside transaction.atomic(): the locks last until the commit."
@@ -149,4 +150,4 @@ def match_keys_lock(
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [ids])
+        cursor.execute(_LOCK_SQL, [bigint_array(ids)])
