@@ -55,9 +55,17 @@ def fold(text: str) -> str:
 # the order it tries them. Indexed by their last word, so that a name is compared with the few
 # terms that could end it instead of all 321.
 _LEGAL_TERMS = [parts for _, parts in prepare_default_terms() if parts]
-_LEGAL_TERMS_BY_LAST_WORD: dict[str, list[int]] = {}
-for _order, _parts in enumerate(_LEGAL_TERMS):
-    _LEGAL_TERMS_BY_LAST_WORD.setdefault(_parts[-1], []).append(_order)
+
+
+def _orders_by_last_word(terms: list[list[str]]) -> dict[str, list[int]]:
+    """{last word: the positions of the terms ending with it, ascending}."""
+    orders: dict[str, list[int]] = {}
+    for order, parts in enumerate(terms):
+        orders.setdefault(parts[-1], []).append(order)
+    return orders
+
+
+_LEGAL_TERMS_BY_LAST_WORD = _orders_by_last_word(_LEGAL_TERMS)
 
 
 def legal_form_strip(name: str) -> str:
@@ -65,8 +73,8 @@ def legal_form_strip(name: str) -> str:
     it ("Contoso, Ltd." -> "Contoso"), from cleanco's own terms and text helpers: only the
     search differs. `basename` tries every term in turn against the end of the name, removing
     each that matches; here each step goes straight to the next term (in that same order) that
-    ends with the name's last word, so the same terms are removed in the same order, at a tenth
-    of the cost (36 to 4 us a name: a bulk qualify of 10,000 leads normalises 8,000 names)."""
+    ends with the name's last word, so the same terms are removed in the same order, at a
+    seventh of the cost (38 to 5 us a name: a bulk qualify of 10,000 leads normalises 8,000)."""
     name = strip_tail(name)
     parts = name.split()
     words = [strip_punct(word) for word in normalized(name).split()]

@@ -148,18 +148,16 @@ def _similar_people(
     those accounts, companies and email domains elsewhere."""
     parts: list[Q] = []
     trigrams = trigram_search()
-    for place_pairs, sql, lookup in (
-        (in_accounts, _SIMILAR_IN_ACCOUNTS_SQL, "account_id__in"),
-        (in_companies, _SIMILAR_IN_COMPANIES_SQL, "account__normalized_name__in"),
-        (in_domains, _SIMILAR_IN_DOMAINS_SQL, "email_domain__in"),
+    for place_pairs, sql, place_array, lookup in (
+        (in_accounts, _SIMILAR_IN_ACCOUNTS_SQL, bigint_array, "account_id__in"),
+        (in_companies, _SIMILAR_IN_COMPANIES_SQL, text_array, "account__normalized_name__in"),
+        (in_domains, _SIMILAR_IN_DOMAINS_SQL, text_array, "email_domain__in"),
     ):
         if not place_pairs:
             continue
         ordered = sorted(place_pairs)
         if trigrams:
-            keys = [key for key, _ in ordered]
-            array = bigint_array if sql is _SIMILAR_IN_ACCOUNTS_SQL else text_array
-            params = [array(keys), text_array(name for _, name in ordered)]
+            params = [place_array(key for key, _ in ordered), text_array(n for _, n in ordered)]
             parts.append(Q(pk__in=RawSQL(sql, params)))  # noqa: S611 (constant SQL)
         else:
             parts.append(Q(**{lookup: {key for key, _ in ordered}}))
