@@ -3,11 +3,13 @@ its htmx fragment, a dialog (in #modal-root, or as a page without JavaScript), a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -17,6 +19,17 @@ class HtmxHttpRequest(HttpRequest):
 
     htmx: HtmxDetails
     user: AbstractBaseUser | AnonymousUser
+
+
+# A primary key no table holds, where reverse_each puts each row's own.
+_PK_SLOT = 9_000_000_000_000_000_001
+
+
+def reverse_each(viewname: str, pks: Iterable[int]) -> list[str]:
+    """`reverse(viewname, args=[pk])` for each pk, with one reverse for them all: a reverse
+    costs about 60 us, 3 ms for a grid page of 50 rows."""
+    pattern = reverse(viewname, args=[_PK_SLOT])
+    return [pattern.replace(str(_PK_SLOT), str(pk)) for pk in pks]
 
 
 SEARCH_TEXT_MAX_LENGTH = 100

@@ -243,9 +243,25 @@ class Lead(AddressMixin, TimeStampedModel):
         indexes = [
             # My Open Leads / Open Leads / Closed Leads, newest first (the default sort), with
             # the grid's tie-break on id: the rows come in page order straight from the index,
-            # and a deep page skips index entries instead of sorting the view.
+            # and a deep page skips index entries instead of sorting the view. The columns quick
+            # find reads end it (after the unique id they change no order), so that a find in
+            # My Open Leads counts its matches from the index alone: "Jo" was a sequential scan
+            # of the table through 50,000 leads (30 to 40 ms at 1,000,000 leads) and is an
+            # index-only scan through Dana's 9,600 open leads nearest the top (13 ms).
             models.Index(
-                fields=["owner", "state", "-created_at", "-id"], name="lead_owner_state_newest"
+                fields=[
+                    "owner",
+                    "state",
+                    "-created_at",
+                    "-id",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "business_phone",
+                    "company_name",
+                    "phone_digits",
+                ],
+                name="lead_owner_state_find",
             ),
             models.Index(fields=["state", "-created_at", "-id"], name="lead_state_newest"),
             # Status Reason and Owner sort both ways (few values, so the id tie-break must be

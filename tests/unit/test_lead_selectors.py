@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -431,6 +432,40 @@ def test_it_quick_finds_by_the_owners_name(
     }
 
     found = lead_list(user=salesperson, view="all", query=query)
+
+    assert _ids(found) == {leads[name].pk for name in expected}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Dana", {"lee", "bo"}),  # her own name: every lead of her view
+        ("whitfield", {"lee", "bo"}),
+        ("Dana W", {"lee", "bo"}),
+        ("Lee", {"lee"}),  # another owner's name: only her leads the text itself finds
+        ("Okafor", set()),
+        ("Priya", set()),  # nobody's name and no lead's
+    ],
+)
+def test_my_open_leads_finds_by_owner_name_within_the_view(query: str, expected: set[str]) -> None:
+    dana = UserFactory(username="dwhitfield", first_name="Dana", last_name="Whitfield")
+    lee = UserFactory(username="lokafor", first_name="Lee", last_name="Okafor")
+
+    def lead(owner: User, first_name: str, **fields: Any) -> Lead:
+        return LeadFactory(
+            owner=owner,
+            first_name=first_name,
+            last_name="Ray",
+            company_name="Fabrikam",
+            email=f"{first_name.lower()}@fabrikam.example",
+            **fields,
+        )
+
+    leads = {"lee": lead(dana, "Lee"), "bo": lead(dana, "Bo")}
+    lead(dana, "Lee", disqualified=True)  # not in her open view
+    lead(lee, "Dana")  # Lee's lead, named after her
+
+    found = lead_list(user=dana, view="my_open", query=query)
 
     assert _ids(found) == {leads[name].pk for name in expected}
 

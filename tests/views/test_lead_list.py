@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -221,6 +221,45 @@ def test_it_offers_row_selection(sales_client: Client, salesperson: User) -> Non
     assert '<form id="lead-selection" method="post"' in html
     # One page only: no "select all N" banner.
     assert "data-select-all-banner" not in html
+
+
+def test_each_cell_shows_the_lead_in_the_site_time_zone(
+    sales_client: Client, salesperson: User, settings
+) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    named = LeadFactory(
+        owner=salesperson,
+        first_name="Ann",
+        last_name="Lee <&>",
+        topic="Fleet",
+        company_name="Fabrikam",
+        email="ann@fabrikam.example",
+        business_phone="555 0101",
+    )
+    nameless = LeadFactory(owner=salesperson, first_name="", last_name="", topic="Walk-in")
+    created = datetime(2026, 1, 5, 3, 7, tzinfo=UTC)  # Jan 4, 22:07 in New York
+    Lead.objects.filter(pk=named.pk).update(created_at=created)
+    Lead.objects.filter(pk=nameless.pk).update(created_at=created - timedelta(days=1))
+
+    html = sales_client.get(URL).content.decode()
+
+    owner = salesperson.get_full_name() or salesperson.get_username()
+    assert (
+        f'value="{named.pk}" data-row-select aria-label="Select Ann Lee &lt;&amp;&gt;"'
+        ' data-state="open" data-can-change data-can-delete>'
+    ) in html
+    assert f'<a href="{named.get_absolute_url()}">Ann Lee &lt;&amp;&gt;</a>' in html
+    assert '<span title="Fleet">Fleet</span>' in html
+    assert '<span title="Fabrikam">Fabrikam</span>' in html
+    assert '<span title="ann@fabrikam.example">ann@fabrikam.example</span>' in html
+    assert ">555 0101</td>" in html
+    assert '<span class="badge badge-open">New</span>' in html
+    assert f">{owner}</td>" in html
+    assert '<time datetime="2026-01-04T22:07:00-05:00">Jan 4, 2026 22:07</time>' in html
+    # No name: the row is selected by its topic and its link says so.
+    assert f'value="{nameless.pk}" data-row-select aria-label="Select Walk-in"' in html
+    assert f'<a href="{nameless.get_absolute_url()}">(no name)</a>' in html
+    assert '<time datetime="2026-01-03T22:07:00-05:00">Jan 3, 2026 22:07</time>' in html
 
 
 def test_it_wires_the_command_bar_to_the_selection(sales_client: Client) -> None:
