@@ -22,14 +22,14 @@ class HtmxHttpRequest(HttpRequest):
 
 
 # A primary key no table holds, where reverse_each puts each row's own.
-_PK_SLOT = 9_000_000_000_000_000_001
+_PK_SLOT = str(9_000_000_000_000_000_001)
 
 
 def reverse_each(viewname: str, pks: Iterable[int]) -> list[str]:
     """`reverse(viewname, args=[pk])` for each pk, with one reverse for them all: a reverse
     costs about 60 us, 3 ms for a grid page of 50 rows."""
     pattern = reverse(viewname, args=[_PK_SLOT])
-    return [pattern.replace(str(_PK_SLOT), str(pk)) for pk in pks]
+    return [pattern.replace(_PK_SLOT, str(pk)) for pk in pks]
 
 
 SEARCH_TEXT_MAX_LENGTH = 100
