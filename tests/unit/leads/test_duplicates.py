@@ -5,8 +5,10 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.urls import reverse
 
+from crm.matching.search import trigram_similar
 from leads.duplicates.keys import lead_match_key_values
 from leads.duplicates.selectors import lead_duplicates, lead_duplicates_count
 from leads.models import Lead
@@ -339,3 +341,26 @@ def test_the_admin_fills_the_keys(admin_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     lead.refresh_from_db()
     assert lead.email_key == "new@contoso.com"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm's threshold")
+def test_the_similar_name_threshold_is_0_3_whatever_the_servers_setting():
+    """The place's trigram index answers `%`, whose threshold is a server setting; the search
+    still keeps exactly the names whose similarity is above 0.3."""
+    names = ["tracy williams", "tracey williams", "tracy wills", "stacy william", "troy wall"]
+    leads = [
+        person(first_name=first, last_name=last, company_name="Brown Gardner")
+        for first, last in (name.split(" ") for name in names)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM leads_lead WHERE id = ANY(%s) AND similarity(name_key, %s) > 0.3",
+            [[lead.pk for lead in leads], "tracy williams"],
+        )
+        expected = {row[0] for row in cursor.fetchall()}
+        assert 1 < len(expected) < len(leads)  # some in, some out
+        for limit in ("0.3", "0.1"):
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [limit])
+            found = Lead.objects.filter(trigram_similar("name_key", "tracy williams"))
+            assert set(found.values_list("pk", flat=True)) == expected
+        cursor.execute("RESET pg_trgm.similarity_threshold")
