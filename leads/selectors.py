@@ -229,20 +229,24 @@ def leads_can_delete(user: AnyUser, leads: Sequence[Lead]) -> list[bool]:
     return owners_or_manager(user=user, owner_ids=owner_ids, permission=DELETE_LEAD)
 
 
-def lead_get_for_user(*, user: AnyUser, pk: int, for_change: bool = False) -> Lead:
+# The records a lead links to, read with it by default.
+LEAD_LINKS = (
+    "owner",
+    "existing_account",
+    "existing_contact",
+    "parent_account",
+    "parent_contact",
+    "qualifying_opportunity",
+)
+
+
+def lead_get_for_user(
+    *, user: AnyUser, pk: int, for_change: bool = False, links: tuple[str, ...] = LEAD_LINKS
+) -> Lead:
     """One lead: 404 when it does not exist, PermissionDenied when `for_change` and the user
-    may not change it. Any signed-in user may view any lead."""
-    lead = get_object_or_404(
-        Lead.objects.select_related(
-            "owner",
-            "existing_account",
-            "existing_contact",
-            "parent_account",
-            "parent_contact",
-            "qualifying_opportunity",
-        ),
-        pk=pk,
-    )
+    may not change it. Any signed-in user may view any lead. `links`: the linked records read
+    in the same query; another one is read when first used (no query for an empty link)."""
+    lead = get_object_or_404(Lead.objects.select_related(*links), pk=pk)
     if for_change and not lead_can_change(user, lead):
         raise PermissionDenied
     return lead

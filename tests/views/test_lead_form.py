@@ -310,6 +310,29 @@ def test_it_shows_a_qualified_lead_with_its_opportunity(
     assert "Next Stage" not in html
 
 
+@pytest.mark.parametrize("links", [0, 1, 3])
+def test_a_closed_lead_reads_each_record_it_links_to_once(
+    sales_client: Client, salesperson: User, django_assert_num_queries, links: int
+) -> None:
+    """The lead and its owner in one query (joining the other five links cost more to plan
+    than reading the set ones), then one query per linked record the page shows."""
+    account = AccountFactory(name="Contoso")
+    records = {
+        "parent_account": account,
+        "parent_contact": ContactFactory(account=account),
+        "qualifying_opportunity": OpportunityFactory(customer_account=account),
+    }
+    chosen = dict(list(records.items())[:links])
+    lead = LeadFactory(owner=salesperson, qualified=True, **chosen)
+    sales_client.get(_detail(lead))  # the timeline's content type, then cached
+
+    with django_assert_num_queries(6 + links):
+        html = sales_client.get(_detail(lead)).content.decode()
+
+    for record in chosen.values():
+        assert f'href="{record.get_absolute_url()}"' in html
+
+
 def test_it_opens_the_qualify_flyout(sales_client: Client, salesperson: User) -> None:
     lead = LeadFactory(owner=salesperson)
 
