@@ -19,9 +19,11 @@ directory, database sessions), signed in as a salesperson (sales1, who owns a fi
 leads); the Insights pages also as the sales manager (manager), who sees everyone's leads.
 The pages are requested in rounds, every page once per round (and once per variant with
 --compare), so a burst of load from elsewhere on the machine falls on all of them alike; the
-first `--warmup` rounds are not timed. The table gives per page the median and 95th percentile
-of the whole request (middleware, view, queries, template), the median time spent in SQL and
-in this process's CPU, the queries per page (CaptureQueriesContext) and the leads matched.
+first `--warmup` rounds are not timed. The heading gives the load average and the CPU time of a
+fixed Python loop before and after the rounds: page times move with the machine's speed. The
+table gives per page the median and 95th percentile of the whole request (middleware, view,
+queries, template), the median time spent in SQL and in this process's CPU, the queries per
+page (CaptureQueriesContext) and the leads matched.
 
 The grid pages its leads through crm.pagination.CappedCountPaginator (today's code: the
 deferred-join pager, counting at most 10,000 rows); --plain times it with Django's plain
@@ -392,6 +394,15 @@ def _table(pages: list[Page], results: dict, matched: dict, variants: list[str])
     return "\n".join(lines)
 
 
+def _python_speed() -> float:
+    """CPU ms of a fixed pure-Python loop: how fast this machine runs Python right now. The
+    same code's page times move with it (the machine is shared), so a run's heading gives it
+    beside the load average, taken before and after the rounds."""
+    started = time.process_time()
+    sum(number * number for number in range(2_000_000))
+    return (time.process_time() - started) * 1000
+
+
 def _load() -> str:
     one, five, _fifteen = os.getloadavg()
     return f"{one:.1f} (1 min), {five:.1f} (5 min)"
@@ -459,7 +470,7 @@ def _run(args: argparse.Namespace) -> None:
     matched = {page.label: _matched(page, user) for page in pages}
     results = {(page.label, variant): Samples() for page in pages for variant in variants}
 
-    load_before = _load()
+    load_before, speed_before = _load(), _python_speed()
     started = time.perf_counter()
     rounds = args.warmup + args.repeat
     for number in range(rounds):
@@ -476,6 +487,7 @@ def _run(args: argparse.Namespace) -> None:
             _use(variant)
             _count_queries(clients, page, results[page.label, variant])
     seconds = time.perf_counter() - started
+    speed_after = _python_speed()
 
     if args.explain:
         for (label, variant), samples in results.items():
@@ -487,6 +499,7 @@ def _run(args: argparse.Namespace) -> None:
         f"{Lead.objects.count():,} leads, signed in as {SALESPERSON}; pager: "
         f"{' and '.join(variants)}; {args.warmup} warm-up + {args.repeat} timed rounds; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after; "
+        f"a fixed Python loop took {speed_before:.0f} ms of CPU before, {speed_after:.0f} after; "
         f"{seconds:.0f} s in all; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
     )
     print(
