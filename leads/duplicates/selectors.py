@@ -33,7 +33,6 @@ PHONE_FIELDS = (("business_phone", "business_phone_key"), ("mobile_phone", "mobi
 NAME_FIELDS = frozenset({"first_name", "last_name"})
 # What `match_of` reads of a candidate: the lead form's banner counts from these alone.
 MATCH_FIELDS = (
-    "created_at",
     "first_name",
     "last_name",
     "email_key",
