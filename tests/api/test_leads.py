@@ -33,10 +33,13 @@ def test_my_open_leads_is_the_default_view(api: ApiClient, salesperson: User) ->
 
 
 def test_views_filter_words_and_quick_find(api: ApiClient, salesperson: User) -> None:
-    smith = LeadFactory(last_name="Smith", owner=salesperson)
-    # One owner for all (quick find matches owners' names too: a random one may be a Smith).
-    lost = LeadFactory(last_name="Smithers", disqualified=True, owner=salesperson)
-    LeadFactory(last_name="Jones", owner=salesperson)
+    # One owner and fixed companies for all: quick find matches owners' names and company names
+    # too, and a random company may be "Smith, Jones and Brown".
+    smith = LeadFactory(last_name="Smith", company_name="Contoso", owner=salesperson)
+    lost = LeadFactory(
+        last_name="Smithers", company_name="Fabrikam", disqualified=True, owner=salesperson
+    )
+    LeadFactory(last_name="Jones", company_name="Northwind", owner=salesperson)
     assert _ids(api.get("/leads", {"view": "all", "q": "Smith"})) == [lost.pk, smith.pk]
     assert _ids(api.get("/leads", {"view": "all", "q": "status:lost Smith"})) == [lost.pk]
     assert _ids(api.get("/leads", {"view": "closed"})) == [lost.pk]
