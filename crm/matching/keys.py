@@ -46,7 +46,11 @@ PHONE_MIN_DIGITS = 7
 
 def fold(text: str) -> str:
     """Case, accents and apostrophes ignored: "O\u2019Brien" and "obrien", "José" and "JOSE"."""
-    text = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():
+        # Nothing to decompose or drop (NFKD leaves ASCII as it is): most names and emails.
+        return _APOSTROPHES.sub("", text.casefold())
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return _APOSTROPHES.sub("", text)
 
@@ -171,7 +175,7 @@ def name_digits(text: str) -> str:
     """The digits of a name, in order: names with other digits are never similar ("Studio 54"
     is not "Studio 45", "Pat1 Doe" not "Pat18 Doe"), so they also block the similar-name
     search."""
-    return "".join(ch for ch in text if ch.isdigit())
+    return "".join(filter(str.isdigit, text))
 
 
 def name_initials(normalized_name: str) -> str:
