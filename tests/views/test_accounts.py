@@ -26,12 +26,12 @@ def _fast_passwords(settings) -> None:
 
 
 LIST_URL = reverse("crm:account-list")
-# Session, user, row count, the user's permissions (two: the command bar's New needs
-# crm.add_account), one page of rows with their owners: the same for any page size.
-LIST_QUERIES = 6
+# Session, user, row count, the user's permissions (one query, crm.auth: the command bar's New
+# needs crm.add_account), one page of rows with their owners: the same for any page size.
+LIST_QUERIES = 5
 # Session, user, account with its lead, the user's permissions (New), contacts, opportunities,
 # the leads qualified into it, timeline.
-DETAIL_QUERIES = 9
+DETAIL_QUERIES = 8
 
 
 def names_on_page(response) -> list[str]:

@@ -25,12 +25,12 @@ def _fast_passwords(settings) -> None:
 
 
 LIST_URL = reverse("crm:contact-list")
-# Session, user, row count, the user's permissions (two: the command bar's New needs
-# crm.add_contact), one page of rows with their owners and accounts.
-LIST_QUERIES = 6
+# Session, user, row count, the user's permissions (one query, crm.auth: the command bar's New
+# needs crm.add_contact), one page of rows with their owners and accounts.
+LIST_QUERIES = 5
 # Session, user, contact with account and lead, the user's permissions (New), opportunities,
 # the leads qualified into it, timeline (content types are cached per process).
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 7
 
 
 def names_on_page(response) -> list[str]:

@@ -72,7 +72,7 @@ def test_no_banner_without_open_duplicates(sales_client: Client, lead):
 
 
 # The lead form of a lead with no match key (nothing to look up).
-LEAD_FORM_QUERIES = 6
+LEAD_FORM_QUERIES = 5
 
 
 def test_a_lead_without_a_key_costs_no_extra_query(

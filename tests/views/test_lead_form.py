@@ -326,7 +326,7 @@ def test_a_closed_lead_reads_each_record_it_links_to_once(
     lead = LeadFactory(owner=salesperson, qualified=True, **chosen)
     sales_client.get(_detail(lead))  # the timeline's content type, then cached
 
-    with django_assert_num_queries(6 + links):
+    with django_assert_num_queries(5 + links):
         html = sales_client.get(_detail(lead)).content.decode()
 
     for record in chosen.values():
