@@ -148,8 +148,11 @@ class LeadFactory(DjangoModelFactory[Lead]):
     last_name = factory.Faker("last_name")
     job_title = factory.Faker("job")
     company_name = factory.Faker("company")
+    # Each lead at a domain of its own: duplicate detection compares similar names within one
+    # email domain, and two random names at a shared one can be similar enough to stop a
+    # qualify (a test that wants a shared domain gives the emails).
     email = factory.LazyAttributeSequence(
-        lambda lead, n: f"{lead.first_name}.{lead.last_name}{n}@example.org".lower()
+        lambda lead, n: f"{lead.first_name}.{lead.last_name}{n}@lead{n}.example.org".lower()
     )
     business_phone = _unique_phone("555")
     city = factory.Faker("city")

@@ -184,6 +184,12 @@ class World:
     others_job: BulkQualifyJob  # Olga's failed one
 
 
+def _named(first_name: str, last_name: str) -> dict[str, str]:
+    """Fixed, unlike names: random ones (the factory's) at one email domain can be similar
+    enough for duplicate detection to stop a qualify here."""
+    return {"first_name": first_name, "last_name": last_name}
+
+
 def world_build(*, sam: User, olga: User, admin: User) -> World:
     QualificationSettings.load()  # the singleton exists before any snapshot is taken
     lead = LeadFactory(
@@ -197,16 +203,24 @@ def world_build(*, sam: User, olga: User, admin: User) -> World:
         budget_amount=Decimal("12500.00"),
         purchase_timeframe=PurchaseTimeframe.THIS_QUARTER,
     )
-    others_lead = LeadFactory(owner=olga, company_name="Olga's Own Ltd")
-    others_closed_lead = LeadFactory(owner=olga, company_name="Olga's Closed Ltd")
+    others_lead = LeadFactory(owner=olga, company_name="Olga's Own Ltd", **_named("Oscar", "Owen"))
+    others_closed_lead = LeadFactory(
+        owner=olga, company_name="Olga's Closed Ltd", **_named("Clara", "Cole")
+    )
     lead_services.lead_disqualify(lead=others_closed_lead, reason=LeadStatus.LOST, acting_user=olga)
-    disqualified_lead = LeadFactory(owner=sam, company_name="Gone Quiet Ltd")
+    disqualified_lead = LeadFactory(
+        owner=sam, company_name="Gone Quiet Ltd", **_named("Gus", "Grey")
+    )
     lead_services.lead_disqualify(
         lead=disqualified_lead, reason=LeadStatus.CANNOT_CONTACT, acting_user=sam
     )
-    qualified_lead = LeadFactory(owner=sam, company_name="Contoso Qualified")
+    qualified_lead = LeadFactory(
+        owner=sam, company_name="Contoso Qualified", **_named("Quinn", "Quade")
+    )
     result = lead_qualify(lead_id=qualified_lead.pk, acting_user=sam)
-    reactivated_lead = LeadFactory(owner=sam, company_name="Tailspin Again")
+    reactivated_lead = LeadFactory(
+        owner=sam, company_name="Tailspin Again", **_named("Ray", "Reyes")
+    )
     lead_qualify(lead_id=reactivated_lead.pk, acting_user=sam)
     lead_services.lead_reactivate(lead=reactivated_lead, acting_user=sam)
     for record in (others_closed_lead, disqualified_lead, qualified_lead, reactivated_lead):
