@@ -37,6 +37,24 @@ def test_it_reads_a_page_in_one_query(django_assert_num_queries):
         assert len(list(paginator.page(2))) == 5
 
 
+def test_it_filters_once_and_reads_the_page_by_id():
+    # The page's rows come by id from the subquery that filtered and sorted them, so a costly
+    # filter (a quick find's trigram search) runs once, and a filtered page is still right.
+    for n in range(9):
+        LeadFactory(company_name=f"Findme {n}" if n % 3 else f"Other {n}")
+    found = Lead.objects.filter(company_name__startswith="Findme").order_by("-id")
+    wanted = list(found.values_list("pk", flat=True))
+
+    paginator = CappedCountPaginator(found, 4, cap=10)
+    with CaptureQueriesContext(connection) as page_query:
+        first, second = list(paginator.page(1)), list(paginator.page(2))
+
+    assert paginator.count == 6
+    assert [lead.pk for lead in first + second] == wanted
+    page_sql = page_query.captured_queries[-1]["sql"]
+    assert page_sql.count("Findme") == 1
+
+
 def test_it_reads_the_last_page_to_the_end_without_a_limit():
     # A LIMIT lets the planner walk the sort's index hoping for early matches; the last page
     # of an exact count needs every row from its offset on anyway, so it asks for no LIMIT.
