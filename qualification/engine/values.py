@@ -7,7 +7,7 @@ lead instead of aborting the chunk."""
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.core import validators
@@ -74,6 +74,64 @@ def _model_validates_more(model: type[models.Model], name: str) -> bool:
     )
 
 
+# The validators a plain CharField's `clean` runs, which `_plain_text` checks as they do.
+_TEXT_VALIDATORS = (
+    validators.MaxLengthValidator,
+    validators.MinLengthValidator,
+    validators.ProhibitNullCharactersValidator,
+)
+
+
+class _PlainText(NamedTuple):
+    strip: bool
+    max_length: int | None
+    min_length: int | None
+    required: bool
+    empty_value: Any
+
+
+@cache
+def _plain_text(model: type[models.Model], name: str) -> _PlainText | None:
+    """How a field whose form field is a plain CharField (a name, a phone, a street: no
+    choices, no email or URL check) and whose model field adds no validator of its own
+    cleans a text; None for any other field."""
+    form_field = _form_field(model, name)
+    if type(form_field) is not forms.CharField or _model_validates_more(model, name):
+        return None
+    if any(type(validator) not in _TEXT_VALIDATORS for validator in form_field.validators):
+        return None
+    return _PlainText(
+        form_field.strip,
+        form_field.max_length,
+        form_field.min_length,
+        form_field.required,
+        form_field.empty_value,
+    )
+
+
+# `_text_clean` could not tell: the form field decides.
+_UNSURE = object()
+
+
+def _text_clean(text: _PlainText, raw: str) -> Any:
+    """What a plain CharField's `clean` returns for a text it accepts (the text stripped, or
+    the field's empty value for an empty text on an optional field), without calling it;
+    `_UNSURE` for a text it might refuse (too long or too short, a null character, empty on a
+    required field): the form field then decides, with its own messages. Most texts a bulk
+    qualify writes are unique (a name, a phone), so remembering them would not help; this
+    check costs a few string operations."""
+    value = raw.strip() if text.strip else raw
+    if not value:
+        return _UNSURE if text.required else text.empty_value
+    if (
+        (text.max_length is not None and len(value) > text.max_length)
+        or (text.min_length is not None and len(value) < text.min_length)
+        or "\x00" in value
+    ):
+        return _UNSURE
+    return value
+
+
 def _clean_one(model: type[models.Model], name: str, raw: Any) -> Any:
     value = _form_field(model, name).clean(raw)
     if value not in validators.EMPTY_VALUES and _model_validates_more(model, name):
@@ -90,12 +148,21 @@ def values_clean(
     allowed = _editable(model)
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
-    language = translation.get_language()
+    language = _UNSURE
     for name, raw in values.items():
         if name not in allowed:
             errors[name] = [UNKNOWN_FIELD]
             continue
+        if type(raw) is str:
+            text = _plain_text(model, name)
+            if text is not None:
+                value = _text_clean(text, raw)
+                if value is not _UNSURE:
+                    cleaned[name] = value
+                    continue
         if type(raw) in (str, bool) and isinstance(_form_field(model, name), _PURE):
+            if language is _UNSURE:
+                language = translation.get_language()
             value, messages = _clean_remembered(model, name, raw, language)
             if messages:
                 errors[name] = list(messages)

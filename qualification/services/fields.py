@@ -4,7 +4,9 @@ field of a new account, contact or opportunity)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -76,14 +78,21 @@ def field_mapping_values(*, lead: Lead, mappings: list[FieldMapping]) -> dict[st
     A relation (Existing Account -> Account) gives the related record's id, so the value can
     be stored on the target's `<field>_id` without loading the record.
     """
-    pairs = tuple((mapping.source_field, mapping.target_field) for mapping in mappings)
-    return {target: getattr(lead, attribute) for target, attribute in _mapping_reads(pairs)}
+    targets, read = _mapping_reader(tuple([(m.source_field, m.target_field) for m in mappings]))
+    return dict(zip(targets, read(lead), strict=True))
+
+
+def _no_reads(lead: Lead) -> tuple[()]:
+    return ()
 
 
 @lru_cache(maxsize=256)
-def _mapping_reads(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """(target field, lead attribute read) of each (source, target) pair whose source the
-    lead has; worked out once per list of mappings, not once per lead of a bulk qualify."""
+def _mapping_reader(
+    pairs: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, ...], Callable[[Lead], tuple[Any, ...]]]:
+    """(target fields, a function reading the lead's values for them, in that order) of
+    each (source, target) pair whose source the lead has; worked out once per list of
+    mappings, not once per lead of a bulk qualify."""
     reads = []
     for source_field, target_field in pairs:
         try:
@@ -91,7 +100,13 @@ def _mapping_reads(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str],
         except FieldDoesNotExist:
             continue
         reads.append((target_field, source.attname if source.is_relation else source.name))
-    return tuple(reads)
+    targets = tuple(target for target, _ in reads)
+    if not reads:
+        return targets, _no_reads
+    getter = attrgetter(*(attribute for _, attribute in reads))
+    if len(reads) == 1:
+        return targets, lambda lead: (getter(lead),)
+    return targets, getter
 
 
 def field_mapping_split(
