@@ -16,7 +16,8 @@ the same rows go through `bulk_create`, so both databases store the same values.
 The values are the database values a model field holds in Python (str, int, bool, None,
 Decimal, date, datetime, and a JSONField's dict or list); a row names every column it writes,
 by attname; a column it does not name gets the field's default. Nothing here runs `pre_save`:
-the caller sets `auto_now` timestamps itself.
+the caller sets `auto_now` timestamps itself. `instances_update` writes saved records back the
+same way, one JSON document joined on the primary key (`UPDATE ... FROM`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
 from django.db import connection, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 
 
 @cache
@@ -129,23 +135,61 @@ def _slots(model: type[models.Model]) -> tuple[tuple[str, Any, Any], ...]:
     return tuple(slots)
 
 
+@cache
+def _direct(model: type[models.Model]) -> bool:
+    """Whether every concrete field's attribute on the class is one of Django's plain field
+    descriptors: assigning to a new instance then only stores the value in its `__dict__`
+    (a foreign key's descriptor also forgets a cached related object, which a new instance
+    does not have yet). A field with a descriptor of its own (a file, say) needs `__init__`."""
+    return all(
+        type(model.__dict__.get(field.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        for field in model._meta.concrete_fields
+    )
+
+
 def instance_new(*, model: type[models.Model], values: dict[str, Any]) -> models.Model:
     """A new (unsaved) instance with `values` ({attname: value}), every other field at its
-    default, as `model(**values)` gives it; built from positional values, Django's fast path
-    (the one it takes for a row read from the database), which bulk qualify takes for every
-    account, contact and opportunity it creates."""
-    args = []
-    used = 0
-    for attname, default, factory in _slots(model):
-        if attname in values:
-            args.append(values[attname])
-            used += 1
-        else:
-            args.append(factory() if factory is not None else default)
-    if used != len(values):
-        unknown = sorted(set(values) - {attname for attname, _, _ in _slots(model)})
+    default, as `model(**values)` gives it. Bulk qualify builds one for every account, contact
+    and opportunity it creates, so where the model allows it (`_direct`) this does what
+    `Model.__init__` does with positional values (Django's fast path, the one it takes for a
+    row read from the database) without its per-field `setattr`: the same signals, a new
+    state, the values stored, a callable default called only for a field `values` lacks."""
+    static, factories, known = _template(model)
+    if not known.issuperset(values):
+        unknown = sorted(set(values) - known)
         raise TypeError(f"{model.__name__} has no field {', '.join(unknown)}")
-    return model(*args)
+    if not _direct(model):
+        return model(
+            *[
+                values[attname] if attname in values else factory() if factory else default
+                for attname, default, factory in _slots(model)
+            ]
+        )
+    state = dict(static)
+    for attname, factory in factories:
+        if attname not in values:
+            state[attname] = factory()
+    state.update(values)
+    if signals.pre_init.has_listeners(model):
+        args = tuple([state[attname] for attname, _, _ in _slots(model)])
+        signals.pre_init.send(sender=model, args=args, kwargs={})
+    obj = model.__new__(model)
+    obj.__dict__.update(state)
+    obj._state = ModelState()
+    signals.post_init.send(sender=model, instance=obj)
+    return obj
+
+
+@cache
+def _template(
+    model: type[models.Model],
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]:
+    """What every new instance of `model` starts from: ({attname: default} of the fields
+    with a plain default, (attname, factory) of those with a callable one, every attname)."""
+    slots = _slots(model)
+    static = {attname: default for attname, default, factory in slots if factory is None}
+    factories = tuple((attname, factory) for attname, _, factory in slots if factory is not None)
+    return static, factories, frozenset(attname for attname, _, _ in slots)
 
 
 def instances_insert(
@@ -183,6 +227,44 @@ def instances_insert(
         obj._state.db = database
 
 
+def instances_update(
+    *, model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
+) -> None:
+    """Write `fields` (names) of saved instances, one instance per record, in one statement,
+    as `bulk_update` would: no `pre_save`, the caller sets `updated_at` itself. On PostgreSQL
+    the rows go as one JSON document joined on the primary key,
+
+        UPDATE t SET c1 = r.c1, ... FROM json_populate_recordset(NULL::t, %s) AS r
+        WHERE t.id = r.id
+
+    where `bulk_update` writes a CASE over every id for each column (quadratic in the rows);
+    elsewhere through `bulk_update`."""
+    if not objs or not fields:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, list(fields))
+        return
+    pk = model._meta.pk
+    targets = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key = quote(pk.column)
+    assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in targets)
+    sql = (
+        f"UPDATE {table} SET {assignments} "  # noqa: S608 (names from the model)
+        f"FROM json_populate_recordset(NULL::{table}, %s) AS r WHERE {table}.{key} = r.{key}"
+    )
+    columns = [pk.column, *(field.column for field in targets)]
+    read = attrgetter(pk.attname, *(field.attname for field in targets))
+    payload = json.dumps(
+        [dict(zip(columns, read(obj), strict=True)) for obj in objs],
+        default=_json_default_once(),
+        separators=(",", ":"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [payload])
+
+
 def _is_stamped(field: models.Field) -> bool:
     return isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add)
 
@@ -199,8 +281,6 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 @cache
 def _values_getter(model: type[models.Model]) -> Any:
-    from operator import attrgetter
-
     attnames = [field.attname for field in _insert_fields(model)]
     getter = attrgetter(*attnames)
     return getter if len(attnames) > 1 else lambda obj: (getter(obj),)

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from crm.models import Account, Contact
+from crm.rows import instances_update
 from crm.services.fields import ACCOUNT_MATCH_FIELDS, CONTACT_MATCH_FIELDS
 from crm.services.records import account_match_keys, contact_match_keys
 from qualification.engine.errors import FieldProblem
@@ -244,5 +245,5 @@ def linked_changes_write(
             record.updated_at = now
             objects.append(record)
         names = sorted(set().union(*records.values()))
-        model.objects.bulk_update(objects, [*names, *key_fields, "updated_at"])
+        instances_update(model=model, objs=objects, fields=[*names, *key_fields, "updated_at"])
     return per_lead
