@@ -25,8 +25,9 @@ def opportunity_build(
     """One new (unsaved) opportunity: the typed `values`, the mapped `relations` ({attname:
     id}) and the account and contact the qualify resolved.
 
-    Built through `instance_new` (Django's fast path), which bulk qualify takes for every
-    lead: the values, then the relations, then the records resolved."""
+    Built through `instance_new` (its fields stored at once, without `Model.__init__`'s
+    setattr per field), which bulk qualify takes for every lead: the values, then the
+    relations, then the records resolved."""
     row = {**values, **relations}
     row["owner_id"] = lead.owner_id
     row["stage"] = SalesStage.DEVELOP
